@@ -1,0 +1,85 @@
+# Two commands: `make run` and `make test`. Each sets up what is missing, once:
+#   1. Debian packages (libamplsolver-dev cmake g++), only if dpkg says they are missing
+#   2. the virtual environment .venv/ with `pip install -e .[test]` (redone when pyproject.toml changes)
+#   3. the PyNumero ASL library, built with Pyomo's own builder into .venv/pyomo/lib
+# Stamp files inside .venv/ make a second call skip all of that.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := test
+
+PYTHON3 ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+
+# Pyomo looks for libpynumero_ASL.so in $PYOMO_CONFIG_DIR/lib (cge/_env.py sets the same default).
+export PYOMO_CONFIG_DIR := $(CURDIR)/$(VENV)/pyomo
+
+DEB_PACKAGES := libamplsolver-dev cmake g++
+MULTIARCH    := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
+ASL_INCLUDE_DIR := /usr/include/ampl-netlib-solvers
+ASL_LIBRARY     := /usr/lib/$(MULTIARCH)/libamplsolver.so
+PYNUMERO_ASL    := $(PYOMO_CONFIG_DIR)/lib/libpynumero_ASL.so
+
+STAMP_DEB := $(VENV)/.stamp-1-deb
+STAMP_PIP := $(VENV)/.stamp-2-pip
+STAMP_ASL := $(VENV)/.stamp-3-pynumero-asl
+
+PYTEST_ARGS ?=
+
+.PHONY: setup test run sam doctor clean distclean
+
+setup: $(STAMP_ASL)
+
+# --- stamp 1: Debian packages -------------------------------------------------------------
+$(STAMP_DEB):
+	@mkdir -p $(VENV)
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	  else echo "error: Debian packages missing:$$missing -- run 'make setup' as root or install sudo" >&2; exit 1; fi; \
+	  echo "Installing Debian packages:$$missing"; \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+	@touch $@
+
+# --- stamp 2: virtual environment and Python packages ------------------------------------
+$(STAMP_PIP): pyproject.toml | $(STAMP_DEB)
+	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install -e '.[test]'
+	@touch $@
+
+# --- stamp 3: PyNumero ASL library (needed by Pyomo's cyipopt interface) ------------------
+$(STAMP_ASL): $(STAMP_PIP) $(STAMP_DEB)
+	@test -f $(ASL_LIBRARY) || { echo "error: $(ASL_LIBRARY) not found (Debian package libamplsolver-dev; multiarch '$(MULTIARCH)')" >&2; exit 1; }
+	$(PY) -m pyomo.contrib.pynumero.build -DASL_INCLUDE_DIR=$(ASL_INCLUDE_DIR) -DASL_LIBRARY=$(ASL_LIBRARY)
+	@test -f $(PYNUMERO_ASL) || { echo "error: the PyNumero build did not produce $(PYNUMERO_ASL)" >&2; exit 1; }
+	@touch $@
+
+# --- the commands -----------------------------------------------------------------------
+test: setup
+	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+
+# `make run`: for now it only builds the SAM. Later issues append, in this order:
+#   $(VENV)/bin/cge run --scenarios all
+#   $(VENV)/bin/cge report
+run: setup
+	$(PY) -m sam build
+
+sam: setup
+	$(PY) -m sam build
+
+doctor: setup
+	$(VENV)/bin/cge doctor
+
+# clean: caches and build leftovers; distclean also removes the virtual environment.
+clean:
+	rm -rf build/ .pytest_cache/ *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Calibration of the CGE model to the 2017 SAM."""
