@@ -47,6 +47,7 @@ class BuildResult:
     consumption_shares: pd.DataFrame
     ceads: pd.DataFrame
     co2_log: pd.DataFrame = field(default_factory=pd.DataFrame)
+    input_dir: Path = DATA_DIR
     checks: dict = field(default_factory=dict)
 
 
@@ -124,6 +125,7 @@ def build(raw_dir: Path | str | None = None, data_dir: Path | str | None = None)
     flows = user_flows(sam, io65.sectors)
     comb, process, log = co2.allocate_co2(ceads, flows, sectors65, sec_map, fuel_map, data)
     res = BuildResult(sam, imp, comb, process, io42, io65, specs, diag, cshares, ceads, log)
+    res.input_dir = data
     res.checks = report.checks(res)
     return res
 
@@ -137,7 +139,7 @@ def write(res: BuildResult, data_dir: Path | str | None = None, report_path: Pat
         data / IMPORT_FILE: frame_to_csv(res.import_use, "commodity"),
         data / CO2_FILE: frame_to_csv(res.co2, "fossil_commodity"),
         data / PROCESS_FILE: frame_to_csv(res.process.to_frame("process_co2_Mt"), "activity"),
-        rep: report.render(res, data),
+        rep: report.render(res, res.input_dir),
     }
     atomic_write_many(files)
     return list(files)

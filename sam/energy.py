@@ -35,8 +35,8 @@ def read_split(path: Path, parent: str, children: list[str]) -> pd.DataFrame:
     for i, r in df.iterrows():
         if r["parent"].lstrip("0") != parent.lstrip("0"):
             raise InputError(f"{path}: line {i + 2}, column parent: {r['parent']!r} is not {parent!r}")
-        if r["child"] not in children:
-            raise InputError(f"{path}: line {i + 2}, column child: {r['child']!r} is not a child of io{parent} ({children})")
+        if r["child"] not in children + ["ALL"]:
+            raise InputError(f"{path}: line {i + 2}, column child: {r['child']!r} is not a child of io{parent} ({children}) or ALL")
         if not str(r["source"]).strip():
             raise InputError(f"{path}: line {i + 2}, column source: empty source")
     return df
@@ -53,16 +53,41 @@ def item(df: pd.DataFrame, child: str, name: str, path: Path, required: bool = T
 
 
 def value_bn(df: pd.DataFrame, child: str, path: Path, q: str = "quantity", p: str = "price") -> float | None:
-    """Quantity x price of a child in billion yuan, or None if the file has no such pair."""
+    """Value of a child in billion yuan, or None if the file does not value it.
+
+    Output (``q="quantity"``): an ``output_share`` row is taken as a share of the parent's
+    gross output by the caller; here quantity x price.  Trade (``q="import_quantity"`` or
+    ``"export_quantity"``): ``import_value``/``export_value`` if given, else quantity x the
+    trade price, else quantity x the child's output price.
+    """
+    value_item = q.replace("quantity", "value")
+    if q != "quantity":
+        v = item(df, child, value_item, path, required=False)
+        if v is not None:
+            if v[1] != "billion yuan":
+                raise InputError(f"{path}: child {child}, item {value_item}: unit must be 'billion yuan', got {v[1]!r}")
+            return v[0]
     qv = item(df, child, q, path, required=False)
-    pv = item(df, child, p, path, required=False)
+    pv = item(df, child, p, path, required=False) or item(df, child, "price", path, required=False)
     if qv is None or pv is None:
-        ov = item(df, child, q.replace("quantity", "value") if "quantity" in q else "output_value", path, required=False)
-        return ov[0] if ov else None
+        return None
     key = (qv[1], pv[1])
     if key not in UNIT_FACTORS:
         raise InputError(f"{path}: child {child}: cannot multiply {qv[1]!r} by {pv[1]!r} (known: {sorted(UNIT_FACTORS)})")
     return qv[0] * pv[0] * UNIT_FACTORS[key]
+
+
+def output_value(df: pd.DataFrame, child: str, path: Path, parent_go: float) -> float | None:
+    """Gross output of a child (billion yuan): ``output_share`` x parent output if the row has a
+    value, else quantity x price; None marks the residual child (blank ``output_share``)."""
+    sh = df[(df["child"] == child) & (df["item"] == "output_share")]
+    if not sh.empty:
+        v = sh["value"].iloc[0]
+        return None if pd.isna(v) else float(v) * parent_go
+    v = value_bn(df, child, path)
+    if v is None:
+        raise InputError(f"{path}: child {child} has neither an output_share row nor quantity and price rows")
+    return v
 
 
 def _fill_residual(values: dict[str, float | None], total: float, what: str) -> pd.Series:
@@ -276,7 +301,7 @@ def spec_io03(io: ExtendedIO, sectors65: pd.DataFrame, split_dir: Path, fv42: pd
     ogex, crud, ngas, uoil, ugas = kids
     df = read_split(path, "03", kids)
     go03 = float(io.gross_output["03"])
-    vals = {k: value_bn(df, k, path) for k in kids}
+    vals = {k: output_value(df, k, path, go03) for k in kids}
     go = _fill_residual(vals, go03, f"{path} (io03 output)")
     imv = pd.Series({k: (value_bn(df, k, path, "import_quantity", "import_price") or 0.0) for k in kids})
     if imv.sum() <= 0:
@@ -373,8 +398,8 @@ def spec_io11(io: ExtendedIO, sectors65: pd.DataFrame, split_dir: Path, io149: p
     if abs(go_g.sum() - go11) > 1e-6 * go11:
         raise InputError(f"149 table: GO of 041+042 = {go_g.sum():.3f} differs from io11 GO {go11:.3f}")
     go = pd.concat([
-        _fill_residual({k: value_bn(df, k, path) for k in g041}, float(go_g["041"]), f"{path} (041 refining)"),
-        _fill_residual({k: value_bn(df, k, path) for k in g042}, float(go_g["042"]), f"{path} (042 coal processing)"),
+        _fill_residual({k: output_value(df, k, path, go11) for k in g041}, float(go_g["041"]), f"{path} (041 refining)"),
+        _fill_residual({k: output_value(df, k, path, go11) for k in g042}, float(go_g["042"]), f"{path} (042 coal processing)"),
     ])[kids]
     im = pd.Series(0.0, index=kids)
     for grp, ks in (("041", g041), ("042", g042)):

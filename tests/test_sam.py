@@ -152,7 +152,7 @@ IO42 = "china_io_nbs/csv/china_io_2017_42.csv"
 def test_bad_raw_input_names_file_row_column(raw_copy, tmp_path, case, pattern):
     path = raw_copy / IO42
     if case == "missing_column":
-        _edit_csv(path, lambda df: df.drop(columns=["EX"], inplace=True))
+        _edit_csv(path, lambda df: df.pop("EX"))
     elif case == "non_numeric":
         _edit_csv(path, lambda df: df.__setitem__("05", df["05"].where(df.index != 2, "abc")))
     else:
