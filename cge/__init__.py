@@ -3,4 +3,21 @@ from . import _env  # noqa: F401  (must come first: sets PYOMO_CONFIG_DIR before
 
 __version__ = "0.1.0"
 
-# public API exported below
+# public API exported below (imports are light; Pyomo loads on first use of Model)
+
+
+def __getattr__(name: str):
+    """Lazy exports so that ``cge --help`` does not import Pyomo."""
+    if name in ("Model", "Solution"):
+        from . import api
+        return getattr(api, name)
+    if name in ("load_closure", "Closure"):
+        from . import closure
+        return getattr(closure, name)
+    if name == "SolveError":
+        from .solve import SolveError
+        return SolveError
+    raise AttributeError(name)
+
+
+__all__ = ["Model", "Solution", "load_closure", "Closure", "SolveError", "__version__"]

@@ -1,0 +1,145 @@
+"""Calibration: benchmark quantities, shares and elasticities from a SAM (no Pyomo here).
+
+Every benchmark price is 1, so SAM values are benchmark quantities (billion yuan at 2017
+prices).  The model works with variables normalised to 1 at the benchmark; the base
+values below scale them (ENVISAGE's ``x * x0`` practice).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sam as samlib
+from sam.errors import InputError
+from sam.readers import read_csv_checked
+
+from .elasticities import DATA_DIR, by_sector, load_elasticities, load_sector_groups
+
+HOUSEHOLDS = ["hh_rural", "hh_urban"]
+ROLES = ("coal", "oil", "gas", "electricity", "generation")
+
+
+@dataclass
+class Calibration:
+    """Benchmark data and parameters of the model, as labelled pandas objects.
+
+    Units: billion yuan (2017 prices) for values, Mt CO2 for emissions, Mt per billion yuan
+    for CO2 coefficients.
+    """
+
+    sectors: list[str]
+    sam: pd.DataFrame
+    xp0: pd.Series                 # gross output by activity
+    z0: pd.DataFrame               # intermediate use, commodity x activity (composite)
+    role: pd.Series                # energy role by commodity ('' for non-energy)
+    feedstock: pd.DataFrame        # bool, commodity x activity: energy used as a material
+    lab0: pd.Series                # labour income by activity
+    cap0: pd.Series                # capital income by activity
+    tp: pd.Series                  # net production tax rate on output value
+    hh0: pd.DataFrame              # consumption, commodity x household
+    gov0: pd.Series                # government consumption by commodity
+    inv0: pd.Series                # fixed investment by commodity
+    stk0: pd.Series                # change in inventories by commodity
+    exp0: pd.Series                # exports by commodity
+    imp0: pd.Series                # imports by commodity
+    xd0: pd.Series                 # domestic sales of domestic output = output - exports
+    xa0: pd.Series                 # Armington absorption = domestic sales + imports
+    transfers: pd.DataFrame        # institution x institution payments (row receives from column)
+    co2: pd.DataFrame              # Mt CO2, commodity x user (activities, households)
+    co2coef: pd.DataFrame          # Mt per billion yuan of flow, commodity x user
+    process0: pd.Series            # process CO2 (Mt) by activity
+    elasticity: dict[str, pd.Series] = field(default_factory=dict)   # parameter -> by sector
+    elasticity_table: pd.DataFrame | None = None
+
+    @property
+    def users(self) -> list[str]:
+        """Users that can burn fuel: activities plus households."""
+        return self.sectors + HOUSEHOLDS
+
+    def benchmark_co2(self) -> float:
+        """Total benchmark CO2 (combustion + process), Mt."""
+        return float(self.co2.to_numpy().sum() + self.process0.sum())
+
+
+def load_roles(sectors: list[str], path: Path | None = None) -> pd.Series:
+    """Energy role of each commodity ('' when not an energy good); unknown codes are ignored."""
+    path = path or DATA_DIR / "energy_roles.csv"
+    df = read_csv_checked(path, required=["code", "role"])
+    for i, r in df.iterrows():
+        if r["role"] not in ROLES:
+            raise InputError(f"{path}: line {i + 2}, column role: {r['role']!r} not one of {ROLES}")
+    s = pd.Series("", index=sectors, dtype=object)
+    known = df[df["code"].isin(sectors)]
+    s[known["code"].to_list()] = known["role"].to_list()
+    return s
+
+
+def load_feedstock(sectors: list[str], path: Path | None = None) -> pd.DataFrame:
+    """Commodity x activity flags: energy commodities used as materials (no substitution)."""
+    path = path or DATA_DIR / "feedstock.csv"
+    df = read_csv_checked(path, required=["commodity", "user"])
+    out = pd.DataFrame(False, index=sectors, columns=sectors)
+    for r in df.itertuples():
+        if r.commodity in sectors and r.user in sectors:
+            out.loc[r.commodity, r.user] = True
+    return out
+
+
+def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None = None,
+              co2: pd.DataFrame | None = None, process: pd.Series | None = None,
+              groups: pd.Series | None = None, roles: dict[str, str] | None = None) -> Calibration:
+    """Benchmark and parameters from a SAM in the ``sam`` package's format.
+
+    ``sam`` defaults to ``sam.load_sam()`` and ``elasticities`` to
+    ``calibration.load_elasticities()``; CO2 accounts default to the shipped ones when the
+    SAM is the shipped one, else to zero.  Works for any SAM in that format (the toy SAM too).
+    """
+    shipped = sam is None
+    S = samlib.load_sam() if sam is None else sam
+    samlib.check_balance(S)
+    sectors = samlib.sectors_of(S)
+    a = [f"a_{s}" for s in sectors]
+    c = [f"c_{s}" for s in sectors]
+    xp0 = pd.Series(S.loc[a].sum(axis=1).to_numpy(), index=sectors)
+    if (xp0 <= 0).any():
+        raise InputError(f"SAM: activity {xp0[xp0 <= 0].index[0]} has no output")
+    z0 = pd.DataFrame(S.loc[c, a].to_numpy(), index=sectors, columns=sectors)
+    lab0 = pd.Series(S.loc["lab", a].to_numpy(), index=sectors)
+    cap0 = pd.Series(S.loc["cap", a].to_numpy(), index=sectors)
+    tp = pd.Series(S.loc["ptax", a].to_numpy(), index=sectors) / xp0
+    col = lambda k: pd.Series(S.loc[c, k].to_numpy(), index=sectors)
+    hh0 = pd.DataFrame({h: col(h) for h in HOUSEHOLDS})
+    gov0, inv0, stk0, exp0 = col("gov"), col("sav"), col("stk"), col("row")
+    imp0 = pd.Series(S.loc["row", c].to_numpy(), index=sectors)
+    xd0 = xp0 - exp0
+    if (xd0 < -1e-9).any():
+        raise InputError(f"SAM: exports of {xd0.idxmin()} exceed its output")
+    xa0 = xd0 + imp0
+    inst = ["lab", "cap", "ptax", "tariff"] + HOUSEHOLDS + ["ent", "gov", "sav", "row"]
+    transfers = S.loc[inst, inst].copy()
+    if co2 is None:
+        co2 = samlib.load_co2() if shipped else pd.DataFrame(0.0, index=sectors, columns=sectors + HOUSEHOLDS)
+    if process is None:
+        process = samlib.load_process_co2() if shipped else pd.Series(0.0, index=sectors)
+    co2 = co2.reindex(index=sectors, columns=sectors + HOUSEHOLDS).fillna(0.0)
+    flows = pd.concat([z0, hh0], axis=1)
+    if ((co2 > 0) & (flows <= 0)).to_numpy().any():
+        i, j = np.argwhere(((co2 > 0) & (flows <= 0)).to_numpy())[0]
+        raise InputError(f"CO2 account: {co2.index[i]} -> {co2.columns[j]} has CO2 but no SAM flow")
+    co2coef = (co2 / flows.where(flows > 0, 1.0)).where(co2 > 0, 0.0)
+    process0 = process.reindex(sectors).fillna(0.0)
+    el = load_elasticities() if elasticities is None else elasticities
+    grp = load_sector_groups() if groups is None else groups
+    params = sorted(set(el["parameter"]))
+    elast = {p: by_sector(el, grp, p, sectors) for p in params}
+    role = load_roles(sectors)
+    for k, v in (roles or {}).items():
+        if v not in ROLES + ("",):
+            raise InputError(f"calibrate(roles=...): role {v!r} of {k} not one of {ROLES}")
+        role[k] = v
+    return Calibration(sectors, S, xp0, z0, role, load_feedstock(sectors), lab0, cap0, tp,
+                       hh0, gov0, inv0, stk0, exp0, imp0, xd0, xa0, transfers, co2, co2coef, process0,
+                       elast, el)
