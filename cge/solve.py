@@ -55,6 +55,12 @@ def solve(m: pyo.ConcreteModel, where: str = "", options: dict | None = None, to
     solver = pyo.SolverFactory("cyipopt")
     for k, v in {**IPOPT_OPTIONS, **(options or {})}.items():
         solver.config.options[k] = v
+    iters = [0]
+
+    def count(*args, **kwargs):  # IPOPT intermediate callback: (nlp, alg_mod, iter_count, ...)
+        iters[0] = int(args[2]) if len(args) > 2 else iters[0]
+        return True
+    solver.config.intermediate_callback = count
     t0 = time.perf_counter()
     try:
         res = solver.solve(m, tee=False, load_solutions=False)
@@ -67,7 +73,7 @@ def solve(m: pyo.ConcreteModel, where: str = "", options: dict | None = None, to
         m.solutions.load_from(res)
     except Exception:  # noqa: BLE001
         pass
-    iters = int(getattr(res.solver, "iterations", 0) or 0)
+    iters = iters[0]
     worst = residuals(m)
     maxr = worst[0][1] if worst else 0.0
     if term not in ("optimal", "locallyOptimal") or maxr > tol:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import shutil
+
+import cge  # noqa: F401  (first: sets PYOMO_CONFIG_DIR before any test imports Pyomo)
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,125 @@
+"""Static model on the 3-sector toy SAM: replication, homogeneity, Walras, closures, carbon signs, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import pytest
+
+import calibration as C
+import cge
+import sam
+from sam.errors import BalanceError, InputError
+
+
+def toy_cal(toy_dir, el=None):
+    S = sam.load_sam(toy_dir)
+    el = C.load_elasticities(toy_dir / "elasticities.csv") if el is None else el
+    return C.calibrate(S, el, sam.load_co2(toy_dir), sam.load_process_co2(toy_dir),
+                       C.load_sector_groups(toy_dir / "sector_groups.csv"), roles={"ENE": "coal"})
+
+
+@pytest.fixture()
+def toy(toy_dir):
+    return cge.Model(toy_cal(toy_dir))
+
+
+def _vars(m, fixed=False):
+    return {v.name: pyo.value(v) for v in m.component_data_objects(pyo.Var) if fixed or not v.fixed}
+
+
+def test_replication_at_zero_price(toy):
+    sol = toy.solve(0.0)
+    for name, val in _vars(toy.m).items():
+        base = 0.0 if name.startswith(("WALRAS", "CREV")) else (toy.cal.benchmark_co2() if name == "EMI" else 1.0)
+        assert abs(val - base) < 1e-8 * max(1.0, abs(base)), name
+    ds = sol.to_xarray()
+    assert np.allclose(ds.output.values, toy.cal.xp0.values, rtol=1e-10)
+    assert ds.gdp.item() == pytest.approx(toy.cal.sam.loc[["lab", "cap", "ptax"]].filter(like="a_").sum().sum(), rel=1e-10)
+
+
+def test_homogeneity(toy):
+    toy.solve(50.0)
+    base = _vars(toy.m)
+    toy.solve(50.0, PNUM=2.0)
+    new = _vars(toy.m)
+    prices = {"PA", "PD", "PX", "P", "W", "RK", "ER", "YH", "YE", "YG", "GSAV", "CREV"}
+    quantities = {"XP", "XA", "XAT", "XD", "XM", "XE", "C", "L", "Q", "INV", "EMI"}
+    checked = 0
+    for name, v0 in base.items():
+        fam = name.split("[")[0]
+        if fam in prices:
+            assert new[name] == pytest.approx(2 * v0, rel=1e-8, abs=1e-9), name
+            checked += 1
+        elif fam in quantities:
+            assert new[name] == pytest.approx(v0, rel=1e-8), name
+            checked += 1
+    assert checked > 50
+
+
+def test_walras(toy):
+    m = toy.m
+    dropped = m.eq_xat["SRV"]
+    dropped.deactivate()
+    m.WALRAS.fix(0.0)
+    toy.solve(100.0)
+    resid = pyo.value(dropped.body) - pyo.value(dropped.upper)
+    assert abs(resid) < 1e-8
+
+
+def test_square_check_reports_by_block(toy_dir, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nfixed = ["K", "LS", "PWM", "PWE", "FSAV", "G", "TRG", "PNUM", "CTAX", "INV"]\n')
+    with pytest.raises(InputError, match=r"non-square.*-1\).*institutions"):
+        cge.Model(toy_cal(toy_dir), closure=str(bad))
+
+
+def test_unknown_closure_variable(toy_dir, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('fixed = ["K", "NOPE"]\n')
+    with pytest.raises(InputError, match=r"bad\.toml: field 'fixed': unknown variable\(s\) \['NOPE'\]"):
+        cge.Model(toy_cal(toy_dir), closure=str(bad))
+
+
+def test_toy_carbon_price_signs(toy):
+    toy.solve(0.0)
+    e0 = pyo.value(toy.m.EMI)
+    sol = toy.solve(100.0)
+    m, ds = toy.m, sol.to_xarray()
+    assert ds.co2.item() < e0
+    assert ds.output.sel(sector="ENE").item() < toy.cal.xp0["ENE"]       # the fossil sector contracts
+    assert pyo.value(m.PU["ENE", "AGR"]) > 1.0                              # purchasers pay more for ENE
+    assert pyo.value(m.PA["ENE"]) < 1.0                                     # its pre-tax price falls
+    assert ds.carbon_revenue.item() == pytest.approx(100.0 * ds.co2.item() / 1000.0, rel=1e-10)
+
+
+def test_cap_closure_gives_price(toy):
+    sol = toy.solve(100.0)
+    cap = sol.to_xarray().co2.item()
+    toy.solve(0.0)
+    toy.set_closure("cap")
+    toy.m.EMI.fix(cap)
+    toy.m.CTAX.set_value(10.0)
+    sol2 = toy.solve()
+    assert sol2.carbon_price == pytest.approx(100.0, rel=1e-6)
+
+
+def test_bad_elasticity_inputs(toy_dir, tmp_path):
+    el = pd.read_csv(toy_dir / "elasticities.csv")
+    neg = el.copy()
+    neg.loc[neg.parameter == "sigma_ke", "value"] = -0.5
+    neg.to_csv(tmp_path / "neg.csv", index=False)
+    with pytest.raises(InputError, match=r"neg\.csv: line 4, column value: negative elasticity"):
+        C.load_elasticities(tmp_path / "neg.csv")
+    miss = el.copy()
+    miss.loc[miss.parameter == "sigma_arm", "group"] = "agri"
+    miss.to_csv(tmp_path / "miss.csv", index=False)
+    with pytest.raises(InputError, match=r"miss\.csv: column group: parameter 'sigma_arm' has no row for sector ENE"):
+        toy_cal(toy_dir, C.load_elasticities(tmp_path / "miss.csv"))
+
+
+def test_unbalanced_sam_rejected_by_calibration(toy_dir):
+    S = sam.load_sam(toy_dir)
+    S.loc["c_AGR", "hh_rural"] += 1.0
+    with pytest.raises(BalanceError, match="c_AGR"):
+        C.calibrate(S, C.load_elasticities(toy_dir / "elasticities.csv"), groups=C.load_sector_groups(toy_dir / "sector_groups.csv"))
