@@ -9,13 +9,13 @@ import xarray as xr
 
 from .closure import Closure, apply_closure, check_square, load_closure
 from .model import build_model
-from .solve import SolveInfo, solve
+from .solve import InMemorySolver, SolveInfo, solve
 
 SHOCKS = {"tp": "production tax rate by sector (dict or scalar)", "LS": "labour supply index",
           "K": "capital stock index by sector (dict or scalar)", "PNUM": "numeraire level",
           "ER": "exchange rate (when it is the numeraire)", "EMI": "emission cap, Mt (cap closure)",
           "G": "real government consumption index", "FSAV": "foreign saving index",
-          "recycle": "share of carbon revenue recycled lump-sum to households"}
+          "RECYC": "share of carbon revenue recycled lump-sum to households"}
 
 
 @dataclass
@@ -67,12 +67,14 @@ class Model:
         self.closure = closure if isinstance(closure, Closure) else load_closure(closure)
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
+        self.solver = InMemorySolver(self.m)
 
     def set_closure(self, closure: str | Closure) -> None:
         """Swap the closure (data only) and re-check squareness."""
         self.closure = closure if isinstance(closure, Closure) else load_closure(closure)
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
+        self.solver.invalidate()
 
     def _shock(self, name: str, value) -> None:
         """Set a parameter or a fixed variable (scalar or by-index dict)."""
@@ -81,10 +83,11 @@ class Model:
                                                                 else [(k, value) for k in comp])
         for k, x in items:
             tgt = comp if k is None else comp[k]
-            if isinstance(tgt, pyo.Var) or hasattr(tgt, "fix"):
+            if hasattr(tgt, "fix"):
                 tgt.set_value(x)
             else:
                 tgt.value = x
+                self.solver.invalidate()      # parameters are compiled into the NLP
 
     def solve(self, carbon_price: float | None = None, where: str = "static solve", **shocks) -> Solution:
         """Solve at a carbon price (yuan/t CO2, 2017 prices) with optional shocks (see ``SHOCKS``)."""
@@ -95,5 +98,5 @@ class Model:
             self.m.CTAX.set_value(float(carbon_price))
         for k, x in shocks.items():
             self._shock(k, x)
-        info = solve(self.m, where=where)
+        info = self.solver.solve(where=where)
         return Solution(self, info, float(pyo.value(self.m.CTAX)))

@@ -19,6 +19,7 @@ VAR_BLOCK = {
     "EMI": "carbon", "CREV": "carbon", "YH": "institutions", "C": "institutions", "YE": "institutions",
     "YG": "institutions", "GSAV": "institutions", "G": "institutions", "TRG": "institutions",
     "INV": "institutions", "FSAV": "institutions", "LS": "clearing", "WALRAS": "institutions",
+    "RECYC": "carbon", "TPADJ": "institutions",
 }
 
 
@@ -29,6 +30,7 @@ class Closure:
     name: str
     fixed: tuple[str, ...]
     path: str = ""
+    values: tuple[tuple[str, float], ...] = ()
 
 
 def load_closure(name_or_path: str | Path) -> Closure:
@@ -45,7 +47,12 @@ def load_closure(name_or_path: str | Path) -> Closure:
     unknown = [v for v in data["fixed"] if v not in VAR_BLOCK]
     if unknown:
         raise InputError(f"{p}: field 'fixed': unknown variable(s) {unknown} (known: {sorted(VAR_BLOCK)})")
-    return Closure(str(data.get("name", p.stem)), tuple(data["fixed"]), str(p))
+    values = data.get("values", {})
+    bad = [k for k in values if k not in data["fixed"]]
+    if bad:
+        raise InputError(f"{p}: field 'values': {bad} are not in 'fixed' (only fixed variables take values)")
+    return Closure(str(data.get("name", p.stem)), tuple(data["fixed"]), str(p),
+                   tuple((k, float(v)) for k, v in values.items()))
 
 
 def apply_closure(m: pyo.ConcreteModel, closure: Closure) -> None:
@@ -54,6 +61,8 @@ def apply_closure(m: pyo.ConcreteModel, closure: Closure) -> None:
         v.unfix()
     for name in closure.fixed:
         getattr(m, name).fix()
+    for name, val in closure.values:
+        getattr(m, name).fix(val)
 
 
 def square_report(m: pyo.ConcreteModel) -> dict[str, tuple[int, int]]:

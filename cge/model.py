@@ -91,6 +91,7 @@ def add_prices(m) -> None:
     m.ER = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="exchange rate (yuan per foreign currency, index)")
     m.PNUM = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="numeraire price index (CPI)")
     m.CTAX = pyo.Var(initialize=0.0, doc="carbon price, yuan per t CO2 at 2017 prices")
+    m.TPADJ = pyo.Var(initialize=1.0, bounds=(0, None), doc="uniform scaling of production tax rates (recycling via tax cuts)")
     m.CTAXN = pyo.Expression(expr=m.CTAX * m.PNUM, doc="nominal carbon price (indexed by the numeraire)")
     coef = cal.co2coef
     users = list(cal.sectors) + HH
@@ -129,7 +130,7 @@ def add_production(m) -> None:
 
     def eq_top(mm, j):
         """Zero profit: output price net of production tax and process-CO2 cost equals unit cost."""
-        return m.PX[j] * (1 - m.tp[j]) == m.P[j, "XP"] * (1 - cal.tp[j]) + m.CTAXN * m.pc[j] / 1000.0
+        return m.PX[j] * (1 - m.TPADJ * m.tp[j]) == m.P[j, "XP"] * (1 - cal.tp[j]) + m.CTAXN * m.pc[j] / 1000.0
     m.eq_xp = pyo.Constraint(m.I, rule=eq_top, doc="zero profit (determines output XP)")
     reg.add("production", "eq_xp", "XP")
 
@@ -308,7 +309,7 @@ def add_institutions(m) -> None:
     # stock changes and government/investment demand are fixed-composition bundles
     m.shrec = pyo.Param(m.H, initialize={h: hh_inc0[h] / sum(hh_inc0.values()) for h in HH}, mutable=True,
                         doc="household shares of lump-sum recycled carbon revenue")
-    m.recycle = pyo.Param(initialize=1.0, mutable=True, doc="share of carbon revenue returned lump-sum to households")
+    m.RECYC = pyo.Var(initialize=1.0, bounds=(0, 1), doc="share of carbon revenue returned lump-sum to households")
 
     m.YH = pyo.Var(m.H, initialize=1.0, doc="household income (index of base)")
     m.C = pyo.Var(m.CF, initialize=1.0, bounds=(1e-9, None), doc="household consumption volume")
@@ -325,7 +326,7 @@ def add_institutions(m) -> None:
 
     def hh_income(h):
         return (lab_sh[h] * lab_tot * m.W * m.LS + ent_hh[h] * ent_inc0 * m.YE + gov_tr0[h] * m.TRG[h] * m.PNUM
-                + row_hh0[h] * m.ER + m.recycle * m.shrec[h] * m.CREV)
+                + row_hh0[h] * m.ER + m.RECYC * m.shrec[h] * m.CREV)
 
     def eq_yh(mm, h):
         """Household income: wages, distributed profits, government transfers, foreign transfers, recycled carbon revenue."""
@@ -353,9 +354,9 @@ def add_institutions(m) -> None:
 
     def eq_yg(mm):
         """Government revenue: production taxes, income taxes, enterprise tax, retained carbon revenue."""
-        ptax = sum(m.tp[j] * m.PX[j] * m.XP[j] * float(cal.xp0[j]) for j in m.I)
+        ptax = sum(m.TPADJ * m.tp[j] * m.PX[j] * m.XP[j] * float(cal.xp0[j]) for j in m.I)
         return m.YG * yg0 == (ptax + sum(ytax[h] * m.YH[h] * hh_inc0[h] for h in HH)
-                              + ent_tax * m.YE * ent_inc0 + (1 - m.recycle) * m.CREV)
+                              + ent_tax * m.YE * ent_inc0 + (1 - m.RECYC) * m.CREV)
     m.eq_yg = pyo.Constraint(rule=eq_yg, doc="government revenue")
     reg.add("institutions", "eq_yg", "YG")
 

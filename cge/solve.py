@@ -80,3 +80,85 @@ def solve(m: pyo.ConcreteModel, where: str = "", options: dict | None = None, to
         det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
         raise SolveError(f"{where}: IPOPT status {status}/{term}, max residual {maxr:.3g}; worst: {det}")
     return SolveInfo(status, term, iters, secs, maxr)
+
+
+class InMemorySolver:
+    """Repeated solves of one model without rewriting the NL file (PyNumero + cyipopt).
+
+    The closure's fixed variables become variables with equal lower and upper bounds
+    (IPOPT's ``fixed_variable_treatment make_parameter``), so a new carbon price or shock is a
+    change of bounds in memory; each solve starts from the previous solution (warm start).
+    Mutable parameters are compiled into the NLP: call :meth:`invalidate` after changing one.
+    """
+
+    def __init__(self, m: pyo.ConcreteModel, options: dict | None = None) -> None:
+        self.m = m
+        self.options = {**IPOPT_OPTIONS, **(options or {})}
+        self._nlp = None
+
+    def invalidate(self) -> None:
+        """Forget the compiled NLP (after a parameter or closure change)."""
+        self._nlp = None
+
+    def _compile(self) -> None:
+        from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+        fixed = [v for v in self.m.component_data_objects(pyo.Var) if v.fixed]
+        saved = [(v, v.lb, v.ub) for v in fixed]
+        for v in fixed:
+            val = v.value
+            v.unfix()
+            v.setlb(val)
+            v.setub(val)
+        try:
+            self._nlp = PyomoNLP(self.m)
+        finally:
+            for v, lb, ub in saved:
+                v.setlb(lb)
+                v.setub(ub)
+                v.fix()
+        from pyomo.common.collections import ComponentSet
+        present = ComponentSet(self._nlp.get_pyomo_variables())
+        self._fixed = [v for v in fixed if v in present]       # a fixed variable may appear in no equation
+        self._fixed_idx = self._nlp.get_primal_indices(self._fixed)
+        self._names = self._nlp.constraint_names()
+
+    def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
+        """Solve from the current variable values; raise :class:`SolveError` on failure."""
+        import numpy as np
+        from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
+        from pyomo.contrib.pynumero.algorithms.solvers.cyipopt_solver import CyIpoptSolver
+        if self._nlp is None:
+            self._compile()
+        nlp = self._nlp
+        vals = np.array([v.value for v in self._fixed], dtype=float)
+        for arr in (nlp.primals_lb(), nlp.primals_ub()):
+            arr.flags.writeable = True
+            arr[self._fixed_idx] = vals
+            arr.flags.writeable = False
+        x0 = np.array([v.value if v.value is not None else 0.0 for v in nlp.get_pyomo_variables()], dtype=float)
+        iters = [0]
+
+        def count(*args, **kwargs):
+            iters[0] = int(args[2]) if len(args) > 2 else iters[0]
+            return True
+        t0 = time.perf_counter()
+        problem = CyIpoptNLP(nlp, intermediate_callback=count)
+        try:
+            x, info = CyIpoptSolver(problem, options=dict(self.options)).solve(x0=x0)
+        except Exception as exc:  # noqa: BLE001
+            raise SolveError(f"{where}: IPOPT failed to run: {exc}") from exc
+        secs = time.perf_counter() - t0
+        nlp.set_primals(x)
+        for v, val in zip(nlp.get_pyomo_variables(), x):
+            v.set_value(float(val), skip_validation=True)
+        g = nlp.evaluate_constraints() - nlp.constraints_ub()
+        order = np.argsort(-np.abs(g))[:5]
+        worst = [(self._names[k], float(abs(g[k]))) for k in order]
+        maxr = worst[0][1] if worst else 0.0
+        status = info.get("status", -99)
+        msg = info.get("status_msg", b"")
+        msg = msg.decode() if isinstance(msg, bytes) else str(msg)
+        if status not in (0, 1) or maxr > tol:
+            det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
+            raise SolveError(f"{where}: IPOPT status {status} ({msg}), max residual {maxr:.3g}; worst: {det}")
+        return SolveInfo("ok", msg, iters[0], secs, maxr)

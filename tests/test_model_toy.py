@@ -69,7 +69,7 @@ def test_walras(toy):
 
 def test_square_check_reports_by_block(toy_dir, tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "bad"\nfixed = ["K", "LS", "PWM", "PWE", "FSAV", "G", "TRG", "PNUM", "CTAX", "INV"]\n')
+    bad.write_text('name = "bad"\nfixed = ["K", "LS", "PWM", "PWE", "FSAV", "G", "TRG", "PNUM", "CTAX", "RECYC", "TPADJ", "INV"]\n')
     with pytest.raises(InputError, match=r"non-square.*-1\).*institutions"):
         cge.Model(toy_cal(toy_dir), closure=str(bad))
 
@@ -123,3 +123,23 @@ def test_unbalanced_sam_rejected_by_calibration(toy_dir):
     S.loc["c_AGR", "hh_rural"] += 1.0
     with pytest.raises(BalanceError, match="c_AGR"):
         C.calibrate(S, C.load_elasticities(toy_dir / "elasticities.csv"), groups=C.load_sector_groups(toy_dir / "sector_groups.csv"))
+
+
+def test_recycling_through_production_tax_cut(toy_dir):
+    model = cge.Model(toy_cal(toy_dir), closure="recycle_ptax")
+    model.solve(0.0)
+    assert pyo.value(model.m.TPADJ) == pytest.approx(1.0, abs=1e-9)
+    model.solve(100.0)
+    m = model.m
+    assert pyo.value(m.TPADJ) < 1.0                                  # revenue pays for lower production taxes
+    assert pyo.value(m.GSAV) == pytest.approx(1.0, abs=1e-12)
+    # the government budget closes: revenue - consumption - transfers = saving (billion yuan)
+    cal = model.cal
+    T = cal.transfers
+    rev = (sum(pyo.value(m.TPADJ * m.tp[j] * m.PX[j] * m.XP[j]) * cal.xp0[j] for j in cal.sectors)
+           + sum(pyo.value(m.YH[h]) * m._base["hh_inc0"][h] * m._base["ytax"][h] for h in ["hh_rural", "hh_urban"])
+           + float(T.loc["gov", "ent"]) / m._base["ent_inc0"] * pyo.value(m.YE) * m._base["ent_inc0"]
+           + pyo.value(m.CREV))
+    spend = (sum(pyo.value(m.PA[i]) * pyo.value(m.G) * cal.gov0[i] for i in cal.sectors)
+             + sum(m._base["gov_tr0"][h] * pyo.value(m.TRG[h] * m.PNUM) for h in ["hh_rural", "hh_urban"]))
+    assert rev - spend == pytest.approx(float(T.loc["sav", "gov"]), rel=1e-8)
