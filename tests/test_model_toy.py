@@ -143,3 +143,24 @@ def test_recycling_through_production_tax_cut(toy_dir):
     spend = (sum(pyo.value(m.PA[i]) * pyo.value(m.G) * cal.gov0[i] for i in cal.sectors)
              + sum(m._base["gov_tr0"][h] * pyo.value(m.TRG[h] * m.PNUM) for h in ["hh_rural", "hh_urban"]))
     assert rev - spend == pytest.approx(float(T.loc["sav", "gov"]), rel=1e-8)
+
+
+def test_in_memory_solve_matches_solverfactory(toy_dir):
+    from cge.solve import solve as factory_solve
+    a = cge.Model(toy_cal(toy_dir))
+    a.solve(0.0)
+    a.solve(80.0)                                   # in memory, warm start
+    b = cge.Model(toy_cal(toy_dir))
+    b.m.CTAX.set_value(80.0)
+    info = factory_solve(b.m, where="toy")          # Pyomo SolverFactory('cyipopt')
+    assert info.termination == "optimal"
+    va, vb = _vars(a.m), _vars(b.m)
+    for k in va:
+        assert va[k] == pytest.approx(vb[k], rel=1e-8, abs=1e-10), k
+
+
+def test_failed_solve_names_where_status_and_residuals(toy_dir):
+    model = cge.Model(toy_cal(toy_dir))
+    model.solver.options["max_iter"] = 0
+    with pytest.raises(cge.SolveError, match=r"toy 2030: IPOPT status -1 .*max residual .*worst: eq_"):
+        model.solve(500.0, where="toy 2030")
