@@ -88,6 +88,12 @@ def load_feedstock(sectors: list[str], path: Path | None = None) -> pd.DataFrame
     return out
 
 
+def _is_shipped(S: pd.DataFrame) -> bool:
+    """True when ``S`` is the shipped 2017 SAM (same accounts and values)."""
+    ref = samlib.load_sam()
+    return S.shape == ref.shape and list(S.index) == list(ref.index) and np.allclose(S.to_numpy(), ref.to_numpy(), rtol=0, atol=1e-9)
+
+
 def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None = None,
               co2: pd.DataFrame | None = None, process: pd.Series | None = None,
               groups: pd.Series | None = None, roles: dict[str, str] | None = None) -> Calibration:
@@ -95,10 +101,10 @@ def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None
 
     ``sam`` defaults to ``sam.load_sam()`` and ``elasticities`` to
     ``calibration.load_elasticities()``; CO2 accounts default to the shipped ones when the
-    SAM is the shipped one, else to zero.  Works for any SAM in that format (the toy SAM too).
+    SAM is the shipped one (passed or not), else to zero.  Works for any SAM in that format (the toy SAM too).
     """
-    shipped = sam is None
     S = samlib.load_sam() if sam is None else sam
+    shipped = sam is None or _is_shipped(sam)
     samlib.check_balance(S)
     sectors = samlib.sectors_of(S)
     a = [f"a_{s}" for s in sectors]

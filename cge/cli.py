@@ -18,6 +18,9 @@ from . import __version__
 
 COMMAND_MODULES: list[str] = [
     "cge.doctor",
+    "cge.scenarios",
+    "cge.runner",
+    "cge.report",
 ]
 
 

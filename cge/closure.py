@@ -19,7 +19,9 @@ VAR_BLOCK = {
     "EMI": "carbon", "CREV": "carbon", "YH": "institutions", "C": "institutions", "YE": "institutions",
     "YG": "institutions", "GSAV": "institutions", "G": "institutions", "TRG": "institutions",
     "INV": "institutions", "FSAV": "institutions", "LS": "clearing", "WALRAS": "institutions",
-    "RECYC": "carbon", "TPADJ": "institutions",
+    "RECYC": "carbon", "TPADJ": "institutions", "STK": "institutions",
+    "ALAB": "production", "AEEI": "production", "AGEN": "power", "GSH": "power",
+    "RGDP": "clearing", "FWAGE": "clearing",
 }
 
 
@@ -57,8 +59,10 @@ def load_closure(name_or_path: str | Path) -> Closure:
 
 def apply_closure(m: pyo.ConcreteModel, closure: Closure) -> None:
     """Unfix every variable, then fix those the closure names at their current values."""
+    keep = set(getattr(m, "_always_fixed", ()))
     for v in m.component_objects(pyo.Var, active=True):
-        v.unfix()
+        if v.name not in keep:
+            v.unfix()
     for name in closure.fixed:
         getattr(m, name).fix()
     for name, val in closure.values:
@@ -74,7 +78,7 @@ def square_report(m: pyo.ConcreteModel) -> dict[str, tuple[int, int]]:
     for v in m.component_objects(pyo.Var, active=True):
         block = VAR_BLOCK.get(v.name, "?")
         out.setdefault(block, [0, 0])[1] += sum(1 for k in v if not v[k].fixed)
-    return {b: (e, n) for b, (e, n) in out.items()}
+    return {b: (e, n) for b, (e, n) in out.items() if e or n}
 
 
 def check_square(m: pyo.ConcreteModel, closure: Closure) -> None:

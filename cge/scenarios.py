@@ -1,0 +1,202 @@
+"""Scenario files: one TOML per scenario under ``scenarios/``, validated with pydantic.
+
+A scenario names its carbon-price path (anchor years and values, yuan per t CO2 at 2017
+prices, with an interpolation rule), the year the price starts, how the revenue is
+recycled, which users pay it, and the closure of its policy years.  Errors name the file
+and the field.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sam.errors import InputError
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+RECYCLING_CLOSURE = {"lump_sum": "policy", "ptax": "policy_ptax", "gov": "policy_gov"}
+
+
+class Shock(BaseModel):
+    """An exogenous change of a fixed model variable from a year on (value in its own units)."""
+
+    model_config = ConfigDict(extra="forbid")
+    variable: str
+    value: float
+    from_year: int
+
+
+class Scenario(BaseModel):
+    """A scenario definition (see ``scenarios/S1.toml`` for an example)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str = ""
+    kind: Literal["baseline", "policy"] = "policy"
+    carbon_price: dict[int, float] = Field(default_factory=dict,
+                                           description="anchor year -> yuan per t CO2, 2017 prices")
+    interpolation: Literal["linear", "step"] = "linear"
+    start_year: int | None = None
+    recycling: Literal["lump_sum", "ptax", "gov"] = "lump_sum"
+    covered: list[str] | Literal["all"] = "all"
+    closure: str | None = None
+    cap: dict[int, float] = Field(default_factory=dict, description="anchor year -> national CO2 cap, Mt (cap closure)")
+    shocks: list[Shock] = Field(default_factory=list)
+    path: str = ""
+
+    @field_validator("carbon_price", "cap")
+    @classmethod
+    def _anchors(cls, v: dict[int, float]) -> dict[int, float]:
+        years = list(v)
+        if years != sorted(years) or len(set(years)) != len(years):
+            raise ValueError(f"anchor years must be strictly increasing, got {years}")
+        for y, x in v.items():
+            if not 2017 <= y <= 2100:
+                raise ValueError(f"anchor year {y} outside 2017-2100")
+            if x < 0:
+                raise ValueError(f"negative value {x} in year {y}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        if self.kind == "policy" and not self.carbon_price and not self.cap:
+            raise ValueError("a policy scenario needs carbon_price anchors (or cap anchors)")
+        if self.carbon_price and self.start_year is not None and self.start_year > min(self.carbon_price):
+            raise ValueError(f"start_year {self.start_year} is after the first price anchor {min(self.carbon_price)}")
+        return self
+
+    @property
+    def policy_closure(self) -> str:
+        """The closure of the policy years: explicit, or implied by cap/recycling."""
+        if self.closure:
+            return self.closure
+        if self.cap:
+            return "policy_cap"
+        return RECYCLING_CLOSURE[self.recycling]
+
+    @property
+    def first_year(self) -> int | None:
+        """First year with a policy (price or cap)."""
+        anchors = self.carbon_price or self.cap
+        if not anchors:
+            return None
+        return self.start_year if self.start_year is not None else min(anchors)
+
+    def price(self, year: int) -> float:
+        """Carbon price in ``year`` (yuan/t CO2, 2017 prices): 0 before the start, interpolated
+        between anchors, held at the last anchor after it."""
+        return _interp(self.carbon_price, year, self.interpolation, self.first_year)
+
+    def cap_value(self, year: int) -> float | None:
+        """The national cap in ``year`` (Mt CO2), None when the scenario has no cap then."""
+        if not self.cap or year < self.first_year:
+            return None
+        return _interp(self.cap, year, self.interpolation, None)
+
+
+def _interp(anchors: dict[int, float], year: int, rule: str, start: int | None) -> float:
+    if not anchors or (start is not None and year < start):
+        return 0.0
+    ys = sorted(anchors)
+    if year <= ys[0]:
+        return float(anchors[ys[0]])
+    if year >= ys[-1]:
+        return float(anchors[ys[-1]])
+    for a, b in zip(ys, ys[1:]):
+        if a <= year <= b:
+            if rule == "step" or year == a:
+                return float(anchors[a])
+            if year == b:
+                return float(anchors[b])
+            return anchors[a] + (anchors[b] - anchors[a]) * (year - a) / (b - a)
+    raise AssertionError("unreachable")
+
+
+def load_scenario(name_or_path: str | Path, sectors: list[str] | None = None) -> Scenario:
+    """Read and validate a scenario (a name under ``scenarios/`` or a path)."""
+    p = Path(name_or_path)
+    if not p.suffix:
+        p = SCENARIO_DIR / f"{name_or_path}.toml"
+    if not p.exists():
+        raise InputError(f"scenario {name_or_path!r}: no file {p} (known: {', '.join(list_scenarios())})")
+    try:
+        raw = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{p}: not valid TOML: {exc}") from exc
+    for key in ("carbon_price", "cap"):
+        if key in raw:
+            try:
+                raw[key] = {int(k): v for k, v in raw[key].items()}
+            except ValueError as exc:
+                raise InputError(f"{p}: field {key}: anchor keys must be years ({exc})") from exc
+    try:
+        sc = Scenario(**raw, path=str(p))
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        field = ".".join(str(x) for x in e["loc"]) or "(file)"
+        raise InputError(f"{p}: field {field}: {e['msg']}") from exc
+    _check_names(sc, p, sectors)
+    return sc
+
+
+def _check_names(sc: Scenario, p: Path, sectors: list[str] | None) -> None:
+    from .closure import CLOSURE_DIR, VAR_BLOCK
+    if sectors is None:
+        import sam
+        sectors = list(sam.SECTORS)
+    if sc.covered != "all":
+        known = set(sectors) | {"hh_rural", "hh_urban"}
+        bad = [s for s in sc.covered if s not in known]
+        if bad:
+            raise InputError(f"{p}: field covered: unknown sector(s) {bad}")
+    if sc.closure and not (CLOSURE_DIR / f"{sc.closure}.toml").exists():
+        known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
+        raise InputError(f"{p}: field closure: unknown closure {sc.closure!r} (known: {known})")
+    for k, s in enumerate(sc.shocks):
+        if s.variable not in VAR_BLOCK:
+            raise InputError(f"{p}: field shocks.{k}.variable: unknown variable {s.variable!r}")
+
+
+def list_scenarios() -> list[str]:
+    """Names of the shipped scenarios, baseline first."""
+    names = sorted(q.stem for q in SCENARIO_DIR.glob("*.toml"))
+    return sorted(names, key=lambda n: (n != "baseline", n))
+
+
+def resolve(spec: str) -> list[str]:
+    """``all`` or a comma-separated list -> scenario names (baseline always first)."""
+    names = list_scenarios() if spec.strip() == "all" else [s.strip() for s in spec.split(",") if s.strip()]
+    if "baseline" not in names:
+        names = ["baseline"] + names
+    return sorted(dict.fromkeys(names), key=lambda n: n != "baseline")
+
+
+def register(subparsers) -> None:
+    """``cge scenarios list`` / ``cge scenarios show NAME``."""
+    p = subparsers.add_parser("scenarios", help="list or show scenario files")
+    sp = p.add_subparsers(dest="action", metavar="ACTION")
+    sp.add_parser("list", help="list the scenarios")
+    show = sp.add_parser("show", help="print a scenario and its yearly price path")
+    show.add_argument("name")
+    p.set_defaults(handler=_handle)
+
+
+def _handle(args) -> int:
+    if args.action == "show":
+        sc = load_scenario(args.name)
+        print(f"{sc.name}: {sc.description}")
+        print(f"  file: {sc.path}\n  kind: {sc.kind}   closure of policy years: {sc.policy_closure if sc.kind == 'policy' else 'baseline'}")
+        print(f"  recycling: {sc.recycling}   covered: {sc.covered}   interpolation: {sc.interpolation}")
+        if sc.carbon_price:
+            print("  carbon price, yuan/t CO2 (2017 prices):")
+            for y in range(2017, 2061):
+                if sc.price(y) or y in sc.carbon_price:
+                    print(f"    {y}: {sc.price(y):8.2f}{'  (anchor)' if y in sc.carbon_price else ''}")
+        return 0
+    for n in list_scenarios():
+        sc = load_scenario(n)
+        anchors = ", ".join(f"{y}:{v:g}" for y, v in sc.carbon_price.items()) or "-"
+        print(f"{n:10s} {sc.kind:8s} {anchors:55s} {sc.description}")
+    return 0

@@ -1,0 +1,75 @@
+"""Trade block: Armington imports and CET exports for a small open economy."""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+
+def add_trade(m) -> None:
+    """Armington imports and CET exports, small open economy (world prices given)."""
+    cal, reg = m._cal, m._reg
+    m.XAT = pyo.Var(m.I, initialize=1.0, bounds=(1e-9, None), doc="Armington absorption")
+    m.XD = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="domestic output sold at home")
+    m.XM = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="imports")
+    m.XE = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="exports")
+    m.PWM = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="world import price (foreign currency)")
+    m.PWE = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="world export price (foreign currency)")
+    sarm, ocet = cal.elasticity["sigma_arm"], cal.elasticity["omega_cet"]
+    xd0, m0, e0, xa0, xp0 = cal.xd0, cal.imp0, cal.exp0, cal.xa0, cal.xp0
+
+    def pm(i):
+        return m.PWM[i] * m.ER
+
+    def pe(i):
+        return m.PWE[i] * m.ER
+
+    def eq_pa(mm, i):
+        """Armington price: value of absorption = domestic + imported purchases."""
+        return m.PA[i] * m.XAT[i] * xa0[i] == m.PD[i] * m.XD[i] * xd0[i] + pm(i) * m.XM[i] * m0[i]
+    m.eq_pa = pyo.Constraint(m.I, rule=eq_pa, doc="Armington composite price")
+    reg.add("trade", "eq_pa", "PA")
+
+    def eq_xd(mm, i):
+        """Demand for the domestic variety (Armington CES)."""
+        if xd0[i] <= 1e-9:
+            return m.XD[i] == 1.0
+        if m0[i] <= 0:
+            return m.XD[i] == m.XAT[i]
+        return m.XD[i] == m.XAT[i] * (m.PA[i] / m.PD[i]) ** float(sarm[i])
+    m.eq_pd = pyo.Constraint(m.I, rule=eq_xd, doc="domestic-variety demand = supply (domestic price)")
+    reg.add("trade", "eq_pd", "PD")
+
+    def eq_xm(mm, i):
+        """Import demand (Armington CES)."""
+        if m0[i] <= 0:
+            return m.XM[i] == 1.0
+        if xd0[i] <= 1e-9:
+            return m.XM[i] == m.XAT[i]
+        return m.XM[i] == m.XAT[i] * (m.PA[i] / pm(i)) ** float(sarm[i])
+    m.eq_xm = pyo.Constraint(m.I, rule=eq_xm, doc="import demand")
+    reg.add("trade", "eq_xm", "XM")
+
+    def eq_xds(mm, i):
+        """Supply to the domestic market (CET)."""
+        if xd0[i] <= 1e-9:
+            return m.PD[i] == 1.0 * m.PX[i]
+        if e0[i] <= 0:
+            return m.XD[i] == m.XP[i]
+        return m.XD[i] == m.XP[i] * (m.PD[i] / m.PX[i]) ** float(ocet[i])
+    m.eq_xd = pyo.Constraint(m.I, rule=eq_xds, doc="domestic supply (CET)")
+    reg.add("trade", "eq_xd", "XD")
+
+    def eq_xe(mm, i):
+        """Export supply (CET); world demand is infinitely elastic at the world price."""
+        if e0[i] <= 0:
+            return m.XE[i] == 1.0
+        if xd0[i] <= 1e-9:
+            return m.XE[i] == m.XP[i]
+        return m.XE[i] == m.XP[i] * (pe(i) / m.PX[i]) ** float(ocet[i])
+    m.eq_xe = pyo.Constraint(m.I, rule=eq_xe, doc="export supply (CET)")
+    reg.add("trade", "eq_xe", "XE")
+
+    def eq_px(mm, i):
+        """CET revenue: value of output = domestic sales + exports."""
+        return m.PX[i] * m.XP[i] * xp0[i] == m.PD[i] * m.XD[i] * xd0[i] + pe(i) * m.XE[i] * e0[i]
+    m.eq_px = pyo.Constraint(m.I, rule=eq_px, doc="output price from CET revenue")
+    reg.add("trade", "eq_px", "PX")
