@@ -64,11 +64,11 @@ $(STAMP_ASL): $(STAMP_PIP) $(STAMP_DEB)
 test: setup
 	$(PY) -m pytest -q tests $(PYTEST_ARGS)
 
-# `make run`: for now it only builds the SAM. Later issues append, in this order:
-#   $(VENV)/bin/cge run --scenarios all
-#   $(VENV)/bin/cge report
+# `make run`: the baseline and the six carbon-price scenarios 2017-2060, then the tables,
+# figures and report.html. `--resume` makes a second call skip finished scenarios.
 run: setup
-	$(PY) -m sam build
+	$(VENV)/bin/cge run --scenarios all --out results --resume
+	$(VENV)/bin/cge report --results results/results.nc
 
 sam: setup
 	$(PY) -m sam build

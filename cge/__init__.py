@@ -14,10 +14,16 @@ def __getattr__(name: str):
     if name in ("load_closure", "Closure"):
         from . import closure
         return getattr(closure, name)
+    if name == "run":
+        from .runner import run
+        return run
+    if name in ("load_scenario", "Scenario"):
+        from . import scenarios
+        return getattr(scenarios, name)
     if name == "SolveError":
         from .solve import SolveError
         return SolveError
     raise AttributeError(name)
 
 
-__all__ = ["Model", "Solution", "load_closure", "Closure", "SolveError", "__version__"]
+__all__ = ["Model", "Solution", "load_closure", "Closure", "SolveError", "run", "load_scenario", "Scenario", "__version__"]

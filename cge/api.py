@@ -36,8 +36,9 @@ class Solution:
         gdp = (sum(v(m.C[i, h]) * cal.hh0.loc[i, h] for (i, h) in m.CF) + v(m.G) * cal.gov0.sum()
                + v(m.INV) * cal.inv0.sum() + cal.stk0.sum()
                + sum(v(m.XE[i]) * cal.exp0[i] for i in m.EX) - sum(v(m.XM[i]) * cal.imp0[i] for i in m.IM))
-        co2_sec = {j: sum(cal.co2.loc[i, j] * v(m.XA[i, j]) for i in S if (i, j) in m.F and cal.co2.loc[i, j] > 0)
-                   + cal.process0[j] * v(m.XP[j]) for j in S}
+        a = v(m.ACO2)
+        co2_sec = {j: a * (sum(cal.co2.loc[i, j] * v(m.XA[i, j]) for i in S if (i, j) in m.F and cal.co2.loc[i, j] > 0)
+                           + cal.process0[j] * v(m.XP[j])) for j in S}
         ds = xr.Dataset(
             {
                 "co2": ((), v(m.EMI), {"units": "Mt CO2", "long_name": "national CO2 emissions"}),

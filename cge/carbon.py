@@ -12,11 +12,11 @@ def add_carbon(m) -> None:
     m.CREV = pyo.Var(initialize=0.0, doc="carbon revenue, billion yuan")
 
     def eq_emi(mm):
-        """Emissions: CO2 per unit of each fossil flow times the flow, plus process CO2 per unit of output."""
+        """Emissions: CO2 per unit of each fossil flow times the flow, plus process CO2 per unit of output, times the intensity index."""
         firms = sum(float(co2.loc[i, j]) * m.XA[i, j] for (i, j) in m.F if co2.loc[i, j] > 0)
         hh = sum(float(co2.loc[i, h]) * m.C[i, h] for (i, h) in m.CF if co2.loc[i, h] > 0)
         proc = sum(float(cal.process0[j]) * m.XP[j] for j in m.I if cal.process0[j] > 0)
-        return m.EMI == firms + hh + proc
+        return m.EMI == m.ACO2 * (firms + hh + proc)
     m._eq_emi_rule = eq_emi
 
     def eq_crev(mm):

@@ -21,7 +21,7 @@ VAR_BLOCK = {
     "INV": "institutions", "FSAV": "institutions", "LS": "clearing", "WALRAS": "institutions",
     "RECYC": "carbon", "TPADJ": "institutions", "STK": "institutions",
     "ALAB": "production", "AEEI": "production", "AGEN": "power", "GSH": "power",
-    "RGDP": "clearing", "FWAGE": "clearing",
+    "RGDP": "clearing", "FWAGE": "clearing", "ACO2": "carbon",
 }
 
 

@@ -71,6 +71,8 @@ def add_prices(m) -> None:
     m.PNUM = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="numeraire price index (CPI)")
     m.CTAX = pyo.Var(initialize=0.0, doc="carbon price, yuan per t CO2 at 2017 prices")
     m.TPADJ = pyo.Var(initialize=1.0, bounds=(0, None), doc="uniform scaling of production tax rates (recycling via tax cuts)")
+    m.ACO2 = pyo.Var(initialize=1.0, bounds=(1e-4, None),
+                     doc="CO2 intensity of fossil use and processes (index, 2017 = 1): the baseline's emission instrument")
     m.CTAXN = pyo.Expression(expr=m.CTAX * m.PNUM, doc="nominal carbon price (indexed by the numeraire)")
     coef = cal.co2coef
     users = list(cal.sectors) + HH
@@ -78,7 +80,7 @@ def add_prices(m) -> None:
     def pu(mm, i, u):
         """User price: composite price plus the carbon tax per unit of flow (coef in Mt per bn yuan)."""
         c = float(coef.loc[i, u]) if u in coef.columns else 0.0
-        return m.PA[i] + (m.CTAXN * c / 1000.0 if c > 0 else 0.0)
+        return m.PA[i] + (m.CTAXN * m.ACO2 * c / 1000.0 if c > 0 else 0.0)
     m.PU = pyo.Expression(m.I, users, rule=pu, doc="carbon-inclusive purchaser price by user")
 
 

@@ -1,0 +1,114 @@
+"""Baseline drivers from sourced data files in ``scenarios/data/`` (annual, 2017-2060).
+
+Every series is read with its file named in errors; anchor years are interpolated
+linearly; the result is a :class:`Drivers` of pandas Series indexed by year.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sam.errors import InputError
+from sam.readers import read_csv_checked
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "data"
+TECH_SECTOR = {"coal": "ECOA", "gas": "EGAS", "hydro": "EHYD", "nuclear": "ENUC", "new": "ENEW"}
+BASE_YEAR = 2017
+
+
+@dataclass
+class Drivers:
+    """Annual baseline paths (index 2017 = 1 unless stated)."""
+
+    gdp: pd.Series            # real GDP index
+    co2: pd.Series            # national CO2 target, Mt
+    labour: pd.Series         # working-age population index
+    gen_twh_share: pd.DataFrame   # year x generation sector: share of generation (TWh basis)
+    params: dict[str, object]
+
+    @property
+    def years(self) -> list[int]:
+        """Years covered by every series."""
+        return [int(y) for y in self.gdp.index]
+
+
+def _interp(s: pd.Series, years: range) -> pd.Series:
+    """Linear interpolation between anchor years; constant beyond the last anchor."""
+    x = np.array(s.index, dtype=float)
+    return pd.Series(np.interp(np.array(years, dtype=float), x, s.to_numpy(dtype=float)), index=list(years))
+
+
+def _series(path: Path) -> pd.Series:
+    df = read_csv_checked(path, required=["year", "value", "unit", "source"], numeric=["year", "value"])
+    if df["year"].duplicated().any():
+        i = int(df["year"].duplicated().to_numpy().nonzero()[0][0])
+        raise InputError(f"{path}: line {i + 2}, column year: duplicate year {int(df.loc[i, 'year'])}")
+    if not df["year"].is_monotonic_increasing:
+        raise InputError(f"{path}: column year: years must increase")
+    return pd.Series(df["value"].to_numpy(float), index=df["year"].astype(int).to_numpy())
+
+
+def load_params(path: Path | None = None) -> dict[str, object]:
+    """``dynamics.csv``: depreciation, net return, investment elasticity, wage adjustment, planned capital."""
+    path = path or DATA_DIR / "dynamics.csv"
+    df = read_csv_checked(path, required=["parameter", "value", "unit", "source"])
+    out: dict[str, object] = {}
+    for i, r in df.iterrows():
+        if r["parameter"] == "planned_capital":
+            out[r["parameter"]] = str(r["value"]).split()
+            continue
+        try:
+            out[r["parameter"]] = float(r["value"])
+        except ValueError as exc:
+            raise InputError(f"{path}: line {i + 2}, column value: {r['value']!r} is not a number") from exc
+    need = ["depreciation", "net_return", "invest_elasticity", "wage_adjustment"]
+    miss = [k for k in need if k not in out]
+    if miss:
+        raise InputError(f"{path}: column parameter: missing {miss}")
+    return out
+
+
+def load_drivers(end: int = 2060, data_dir: Path | None = None) -> Drivers:
+    """Read and interpolate every baseline driver for 2017..``end``."""
+    d = Path(data_dir) if data_dir else DATA_DIR
+    years = range(BASE_YEAR, end + 1)
+    g = _series(d / "gdp_growth.csv")
+    missing = [y for y in years[1:] if y not in g.index]
+    if missing:
+        raise InputError(f"{d / 'gdp_growth.csv'}: column year: no growth rate for {missing[:5]}")
+    gdp = pd.Series(np.cumprod([1.0] + [1 + g[y] / 100 for y in years[1:]]), index=list(years))
+    co2 = _series(d / "co2_baseline.csv")
+    if BASE_YEAR not in co2.index:
+        raise InputError(f"{d / 'co2_baseline.csv'}: column year: needs the base year {BASE_YEAR}")
+    # working age: WDI levels to their last year, then the UN WPP growth rates (levels differ)
+    wdi = _series(d / "working_age_population.csv")
+    wpp = _interp(_series(d / "working_age_projection.csv"), range(2015, max(end, 2060) + 1))
+    last = int(wdi.index.max())
+    lab = {y: wdi[y] / wdi[BASE_YEAR] for y in wdi.index if y >= BASE_YEAR}
+    for y in range(last + 1, end + 1):
+        lab[y] = lab[y - 1] * wpp[y] / wpp[y - 1]
+    labour = pd.Series({y: lab[y] for y in years})
+    return Drivers(gdp, _interp(co2, years), labour, load_power_mix(d / "power_mix.csv", years), load_params(d / "dynamics.csv"))
+
+
+def load_power_mix(path: Path, years: range) -> pd.DataFrame:
+    """Generation shares of the five technologies (TWh basis), interpolated; held after the last year."""
+    df = read_csv_checked(path, required=["year", "technology", "value", "unit", "source"], numeric=["year", "value"])
+    bad = df[~df["technology"].isin(TECH_SECTOR)]
+    if len(bad):
+        i = int(bad.index[0])
+        raise InputError(f"{path}: line {i + 2}, column technology: {bad.iloc[0]['technology']!r} not one of {list(TECH_SECTOR)}")
+    dup = df.duplicated(["year", "technology"])
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise InputError(f"{path}: line {i + 2}, columns year/technology: duplicate row")
+    wide = df.pivot(index="year", columns="technology", values="value")
+    if wide.isna().any().any():
+        y = wide.index[wide.isna().any(axis=1)][0]
+        raise InputError(f"{path}: year {int(y)}: every technology needs a value")
+    share = wide.div(wide.sum(axis=1), axis=0)              # percent or TWh -> shares of the five
+    out = pd.DataFrame({TECH_SECTOR[t]: _interp(share[t], years) for t in share.columns})
+    return out[[TECH_SECTOR[t] for t in TECH_SECTOR]]

@@ -1,0 +1,286 @@
+"""``cge run``: the baseline, then the scenarios in parallel processes; atomic, resumable results.
+
+Layout under ``--out`` (default ``results/``):
+
+* ``scenarios/<name>.nc``  one scenario's results (dims year, sector, tech), rewritten atomically
+  every ``CHECKPOINT_YEARS`` solved years and at the end; attribute ``complete = 1`` once its last year is done;
+* ``state/<name>.npz``    what the next year needs (solution vector, capital, wage deviation),
+  so ``--resume`` restarts a half-finished scenario from its last saved year;
+* ``state/baseline_x.npz`` the baseline's solution vector of every year (warm starts of policy runs);
+* ``results.nc``          every finished scenario combined (dims scenario, year, sector, tech).
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from sam.errors import InputError
+
+from .scenarios import Scenario, load_scenario, resolve
+
+log = logging.getLogger("cge.run")
+CHECKPOINT_YEARS = 4      # results and state are saved every this many years and at the end
+
+
+# ----------------------------------------------------------------------------- atomic files
+
+
+def _atomic(path: Path, write) -> None:
+    """Write via a temporary file in the same folder, then rename (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """Atomic NetCDF write."""
+    _atomic(path, lambda tmp: ds.to_netcdf(tmp))
+
+
+def _save_state(path: Path, st, extra: dict | None = None) -> None:
+    def w(tmp):
+        with open(tmp, "wb") as f:
+            np.savez(f, year=st.year, x=st.x, k_next=st.k_next, wdev=st.wdev, **(extra or {}))
+    _atomic(path, w)
+
+
+def _load_state(path: Path):
+    from .dynamics import YearState
+    with np.load(path) as z:
+        return YearState(int(z["year"]), z["x"].copy(), z["k_next"].copy(), float(z["wdev"]))
+
+
+def _read(path: Path) -> xr.Dataset:
+    with xr.open_dataset(path) as ds:
+        return ds.load()
+
+
+# ----------------------------------------------------------------------------- one scenario
+
+
+def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=None) -> xr.Dataset:
+    """Run one scenario (baseline or policy) with its files under ``out``; resumable."""
+    from .dynamics import DynamicRun
+    sc = load_scenario(name)
+    out = Path(out)
+    nc, stf = out / "scenarios" / f"{name}.nc", out / "state" / f"{name}.npz"
+    years = range(start, end + 1)
+    if resume and nc.exists():
+        done = _read(nc)
+        if done.attrs.get("complete") == 1 and list(done.year.values) == list(years):
+            if progress:
+                progress(name, end, "done (resumed, no solve)")
+            return done
+    base = base_x = None
+    if sc.kind != "baseline":
+        bnc = out / "scenarios" / "baseline.nc"
+        if not bnc.exists():
+            raise InputError(f"scenario {name}: no baseline results at {bnc}; run the baseline first")
+        base = _read(bnc)
+        if not set(years) <= set(int(y) for y in base.year.values):
+            raise InputError(f"scenario {name}: the baseline in {bnc} does not cover {start}-{end}")
+        with np.load(out / "state" / "baseline_x.npz") as z:
+            base_x = {int(k[1:]): z[k].copy() for k in z.files}
+    run = DynamicRun(sc, baseline=base, baseline_x=base_x)
+    state, rows = None, []
+    if resume and nc.exists() and stf.exists():
+        state = _load_state(stf)
+        part = _read(nc).sel(year=slice(start, state.year))
+        rows = [part.sel(year=[y]) for y in part.year.values]
+        if not rows or int(part.year.values[-1]) != state.year:
+            state, rows = None, []                        # inconsistent: start over
+    bx: dict[str, np.ndarray] = {}
+    if sc.kind == "baseline" and state is not None and (out / "state" / "baseline_x.npz").exists():
+        with np.load(out / "state" / "baseline_x.npz") as z:
+            bx = {k: z[k].copy() for k in z.files if int(k[1:]) <= state.year}
+
+    def on_year(ds_year: xr.Dataset, st) -> None:
+        rows.append(ds_year)
+        if sc.kind == "baseline":
+            bx[f"y{st.year}"] = st.x
+        if progress:
+            it = int(ds_year.ipopt_iterations.values[0]) if "ipopt_iterations" in ds_year else 0
+            progress(name, st.year, f"{it} it")
+        if st.year != end and (st.year - start) % CHECKPOINT_YEARS:
+            return                                  # checkpoint every few years and at the end
+        ds = _finish(xr.concat(rows, dim="year"), sc, complete=st.year == end)
+        write_netcdf(ds, nc)
+        if sc.kind == "baseline":
+            def w(tmp):
+                with open(tmp, "wb") as f:
+                    np.savez(f, **bx)
+            _atomic(out / "state" / "baseline_x.npz", w)
+        _save_state(stf, st)
+
+    run.run(years, state=state, on_year=on_year)
+    return _read(nc)
+
+
+def _finish(ds: xr.Dataset, sc: Scenario, complete: bool) -> xr.Dataset:
+    ds.attrs = {"scenario": sc.name, "description": sc.description, "complete": int(complete),
+                "closure": "baseline" if sc.kind == "baseline" else sc.policy_closure,
+                "scenario_file": os.path.relpath(sc.path) if sc.path else ""}
+    return ds
+
+
+def _worker(args) -> tuple[str, str | None]:
+    name, start, end, out, resume, q = args
+
+    def progress(n, y, status):
+        q.put((n, y, status))
+    try:
+        run_one(name, start, end, Path(out), resume, progress)
+        return name, None
+    except Exception as exc:  # noqa: BLE001 - reported per scenario, others go on
+        msg = f"{type(exc).__name__}: {exc}"
+        q.put((name, -1, msg))
+        return name, msg
+
+
+# ----------------------------------------------------------------------------- all scenarios
+
+
+def run(scenarios: str | list[str] = "all", start: int = 2017, end: int = 2060, out: str | Path = "results",
+        jobs: int = 2, resume: bool = False, progress: bool = True) -> xr.Dataset:
+    """Run the baseline and the scenarios; write ``<out>/results.nc``; return it as a Dataset.
+
+    Scenario files are validated before any solve. A failed year stops only its scenario
+    (the error names scenario, year, IPOPT status and worst residuals); finished scenarios
+    are still combined. Raises :class:`RuntimeError` listing the failures at the end.
+    """
+    from .drivers import BASE_YEAR
+    names = resolve(",".join(scenarios) if isinstance(scenarios, list) else scenarios)
+    for n in names:
+        load_scenario(n)                                   # fail early on a bad file
+    if start != BASE_YEAR:
+        raise InputError(f"--start {start}: runs start from the SAM's base year {BASE_YEAR}")
+    if not BASE_YEAR < end <= 2060:
+        raise InputError(f"--end {end}: must be in {BASE_YEAR + 1}..2060 (the driver data's range)")
+    out = Path(out)
+    bar = _Progress(names, end - start + 1, progress)
+    failures: dict[str, str] = {}
+    t0 = time.perf_counter()
+    try:
+        run_one("baseline", start, end, out, resume, bar.update)
+    except Exception as exc:  # noqa: BLE001
+        bar.close()
+        raise RuntimeError(f"baseline failed, no scenario run: {exc}") from exc
+    policies = [n for n in names if n != "baseline"]
+    if policies and jobs > 1:
+        ctx = mp.get_context("fork")
+        with ctx.Manager() as mgr:
+            q = mgr.Queue()
+            with ctx.Pool(min(jobs, len(policies))) as pool:
+                res = pool.map_async(_worker, [(n, start, end, str(out), resume, q) for n in policies])
+                while not res.ready():
+                    try:
+                        bar.update(*q.get(timeout=0.2))
+                    except queue_mod.Empty:
+                        pass
+                while not q.empty():
+                    bar.update(*q.get())
+                for name, err in res.get():
+                    if err:
+                        failures[name] = err
+    else:
+        for n in policies:
+            try:
+                run_one(n, start, end, out, resume, bar.update)
+            except Exception as exc:  # noqa: BLE001
+                failures[n] = f"{type(exc).__name__}: {exc}"
+    bar.close()
+    ds = combine(out, [n for n in names if n not in failures])
+    log.info("run finished in %.1f s", time.perf_counter() - t0)
+    if failures:
+        for n, e in failures.items():
+            log.error("scenario %s failed: %s", n, e)
+        raise RuntimeError("failed scenario(s): " + "; ".join(f"{n}: {e}" for n, e in failures.items()))
+    return ds
+
+
+def combine(out: Path, names: list[str]) -> xr.Dataset:
+    """Stack the finished scenarios into ``<out>/results.nc`` (dimension ``scenario``)."""
+    parts = []
+    for n in names:
+        p = Path(out) / "scenarios" / f"{n}.nc"
+        if p.exists():
+            d = _read(p)
+            if d.attrs.get("complete") == 1:
+                parts.append(d.expand_dims(scenario=[n]))
+    if not parts:
+        return xr.Dataset()
+    ds = xr.concat(parts, dim="scenario", combine_attrs="drop")
+    ds.attrs = {"title": "cge results: baseline and carbon-price scenarios",
+                "units_note": "values in billion yuan at 2017 prices, CO2 in Mt, prices as indices (2017 = 1)",
+                "deviations": "percent deviations from baseline are derived (cge.report), not stored"}
+    write_netcdf(ds, Path(out) / "results.nc")
+    return ds
+
+
+class _Progress:
+    """One tqdm bar over all scenario-years, with the current scenario, year and status."""
+
+    def __init__(self, names: list[str], nyears: int, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+            self.bar = tqdm(total=len(names) * nyears, unit="year", desc="cge run", dynamic_ncols=True)
+        self.seen: set[tuple[str, int]] = set()
+
+    def update(self, name: str, year: int, status: str) -> None:
+        if self.bar is None:
+            return
+        if year < 0:
+            self.bar.write(f"{name}: FAILED {status}")
+            return
+        if (name, year) not in self.seen:
+            self.seen.add((name, year))
+            self.bar.update(1)
+        self.bar.set_postfix_str(f"{name} {year} {status}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def register(subparsers) -> None:
+    """``cge run [--scenarios ...] [--start --end] [--out] [--jobs] [--resume]``."""
+    p = subparsers.add_parser("run", help="run the baseline and carbon-price scenarios year by year")
+    p.add_argument("--scenarios", default="all", help="'all' or a comma-separated list (baseline always runs first)")
+    p.add_argument("--start", type=int, default=2017)
+    p.add_argument("--end", type=int, default=2060)
+    p.add_argument("--out", default="results", help="output folder (default results/)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel processes for the policy scenarios")
+    p.add_argument("--resume", action="store_true", help="skip finished scenarios, restart half-finished ones")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_handle)
+
+
+def _handle(args) -> int:
+    import sys
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("cyipopt").setLevel(logging.WARNING)
+    try:
+        ds = run(args.scenarios, args.start, args.end, args.out, args.jobs, args.resume, not args.quiet)
+    except InputError as exc:
+        print(f"cge run: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"cge run: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {Path(args.out) / 'results.nc'}: scenarios {list(ds.scenario.values)}, years {int(ds.year.min())}-{int(ds.year.max())}")
+    return 0
