@@ -33,9 +33,7 @@ class Solution:
         v = lambda x: float(pyo.value(x))
         output = np.array([v(m.XP[j]) * cal.xp0[j] for j in S])
         price = np.array([v(m.PA[i]) for i in S])
-        gdp = (sum(v(m.C[i, h]) * cal.hh0.loc[i, h] for (i, h) in m.CF) + v(m.G) * cal.gov0.sum()
-               + v(m.INV) * cal.inv0.sum() + cal.stk0.sum()
-               + sum(v(m.XE[i]) * cal.exp0[i] for i in m.EX) - sum(v(m.XM[i]) * cal.imp0[i] for i in m.IM))
+        gdp = v(m.RGDP) * m._gdp0          # real GDP, expenditure side at 2017 prices (eq_rgdp)
         a = v(m.ACO2)
         co2_sec = {j: a * (sum(cal.co2.loc[i, j] * v(m.XA[i, j]) for i in S if (i, j) in m.F and cal.co2.loc[i, j] > 0)
                            + cal.process0[j] * v(m.XP[j])) for j in S}

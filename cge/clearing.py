@@ -37,6 +37,7 @@ def add_clearing(m) -> None:
     reg.add("clearing", "eq_pnum", "PNUM")
 
     gdp0 = float(cal.hh0.to_numpy().sum() + cal.gov0.sum() + cal.inv0.sum() + cal.stk0.sum() + cal.exp0.sum() - cal.imp0.sum())
+    m._gdp0 = gdp0
     m.RGDP = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="real GDP at 2017 prices (index)")
 
     def eq_rgdp(mm):

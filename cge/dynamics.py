@@ -15,9 +15,7 @@ previous year's solution).  Between years:
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -88,21 +86,6 @@ class YearState:
     x: np.ndarray                  # every model variable, in model order
     k_next: np.ndarray             # capital index for year + 1
     wdev: float                    # real-wage deviation from baseline in ``year``
-
-
-@dataclass
-class Recorder:
-    """Collects the per-year results of one scenario."""
-
-    sectors: list[str]
-    techs: list[str]
-    rows: list[xr.Dataset] = field(default_factory=list)
-
-    def add(self, ds: xr.Dataset) -> None:
-        self.rows.append(ds)
-
-    def dataset(self) -> xr.Dataset:
-        return xr.concat(self.rows, dim="year") if self.rows else xr.Dataset()
 
 
 def var_order(m: pyo.ConcreteModel) -> list:
@@ -299,7 +282,7 @@ class DynamicRun:
 
     def run(self, years: range, state: YearState | None = None, on_year=None) -> xr.Dataset:
         """Solve every year in ``years`` (from ``state`` when resuming); ``on_year(ds_year, state)`` after each."""
-        rec = Recorder(self.sectors, self.techs)
+        rows: list[xr.Dataset] = []
         k = np.ones(len(self.sectors))
         wdev = 0.0
         if state is not None:
@@ -321,10 +304,10 @@ class DynamicRun:
             else:
                 ds, st = self.solve_year(year, k, wdev)
             k, wdev = st.k_next, st.wdev
-            rec.add(ds)
+            rows.append(ds)
             if on_year is not None:
                 on_year(ds, st)
-        return rec.dataset()
+        return xr.concat(rows, dim="year") if rows else xr.Dataset()
 
     def _base_k(self, year: int) -> np.ndarray:
         if year in self.base.year.values:

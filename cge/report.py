@@ -13,7 +13,6 @@ import io
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -79,34 +78,23 @@ def figures(ds: xr.Dataset) -> dict[str, bytes]:
     yrs = ds.year.values
     out: dict[str, bytes] = {}
 
-    def prices(plt):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        for s in pol:
-            ax.plot(yrs, ds.carbon_price.sel(scenario=s), label=s)
-        ax.set(xlabel="year", ylabel="yuan per t CO2 (2017 prices)", title="Carbon-price paths")
-        ax.legend()
-        return fig
-    out["carbon_price_paths"] = _fig(prices)
-
-    def emissions(plt):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        ax.plot(yrs, ds.co2.sel(scenario="baseline"), "k-", lw=2, label="baseline")
-        for s in pol:
-            ax.plot(yrs, ds.co2.sel(scenario=s), label=s)
-        ax.set(xlabel="year", ylabel="Mt CO2", title="National CO2 emissions")
-        ax.legend()
-        return fig
-    out["co2_paths"] = _fig(emissions)
-
-    def gdp(plt):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        for s in pol:
-            ax.plot(yrs, pct(ds, "gdp").sel(scenario=s), label=s)
-        ax.axhline(0, color="grey", lw=0.5)
-        ax.set(xlabel="year", ylabel="% vs baseline", title="Real GDP, deviation from baseline")
-        ax.legend()
-        return fig
-    out["gdp_deviation"] = _fig(gdp)
+    def lines(data: xr.DataArray, ylabel: str, title: str, baseline: bool = False, zero: bool = False):
+        """One line per policy scenario (and the baseline in black)."""
+        def draw(plt):
+            fig, ax = plt.subplots(figsize=(7, 4))
+            if baseline:
+                ax.plot(yrs, data.sel(scenario="baseline"), "k-", lw=2, label="baseline")
+            for s in pol:
+                ax.plot(yrs, data.sel(scenario=s), label=s)
+            if zero:
+                ax.axhline(0, color="grey", lw=0.5)
+            ax.set(xlabel="year", ylabel=ylabel, title=title)
+            ax.legend()
+            return fig
+        return _fig(draw)
+    out["carbon_price_paths"] = lines(ds.carbon_price, "yuan per t CO2 (2017 prices)", "Carbon-price paths")
+    out["co2_paths"] = lines(ds.co2, "Mt CO2", "National CO2 emissions", baseline=True)
+    out["gdp_deviation"] = lines(pct(ds, "gdp"), "% vs baseline", "Real GDP, deviation from baseline", zero=True)
 
     if pol:
         s = pol[-1]
