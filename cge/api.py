@@ -26,42 +26,90 @@ class Solution:
     info: SolveInfo
     carbon_price: float
 
-    def to_xarray(self) -> xr.Dataset:
-        """Key results with units: ``co2`` (Mt), ``gdp`` (real, bn yuan 2017), ``output``, ``price``..."""
-        m, cal = self.model.m, self.model.cal
-        S = list(cal.sectors)
-        v = lambda x: float(pyo.value(x))
-        output = np.array([v(m.XP[j]) * cal.xp0[j] for j in S])
-        price = np.array([v(m.PA[i]) for i in S])
-        gdp = v(m.RGDP) * m._gdp0          # real GDP, expenditure side at 2017 prices (eq_rgdp)
-        a = v(m.ACO2)
-        co2_sec = {j: a * (sum(cal.co2.loc[i, j] * v(m.XA[i, j]) for i in S if (i, j) in m.F and cal.co2.loc[i, j] > 0)
-                           + cal.process0[j] * v(m.XP[j])) for j in S}
+    def to_xarray(self, r: dict | None = None) -> xr.Dataset:
+        """Key results with units: ``co2`` (Mt), ``gdp`` (real, bn yuan 2017), ``output``, ``price``...
+        (``r``: the values from :meth:`Model.extract` when the caller already has them)."""
+        r = r if r is not None else self.model.extract()
+        m = self.model.m
         ds = xr.Dataset(
             {
-                "co2": ((), v(m.EMI), {"units": "Mt CO2", "long_name": "national CO2 emissions"}),
-                "co2_sector": (("sector",), np.array([co2_sec[j] for j in S]),
+                "co2": ((), r["co2"], {"units": "Mt CO2", "long_name": "national CO2 emissions"}),
+                "co2_sector": (("sector",), r["co2_sector"],
                                {"units": "Mt CO2", "long_name": "CO2 by emitting activity (combustion + process)"}),
-                "gdp": ((), gdp, {"units": "billion yuan, 2017 prices", "long_name": "real GDP (expenditure)"}),
-                "output": (("sector",), output, {"units": "billion yuan, 2017 prices", "long_name": "real gross output"}),
-                "price": (("sector",), price, {"units": "index, 2017 = 1", "long_name": "Armington commodity price"}),
-                "investment": ((), v(m.INV) * float(cal.inv0.sum()), {"units": "billion yuan, 2017 prices", "long_name": "real fixed investment"}),
-                "consumption": ((), sum(v(m.C[i, h]) * cal.hh0.loc[i, h] for (i, h) in m.CF),
-                                {"units": "billion yuan, 2017 prices", "long_name": "real household consumption"}),
-                "exports": ((), sum(v(m.XE[i]) * cal.exp0[i] for i in m.EX), {"units": "billion yuan, 2017 prices", "long_name": "real exports"}),
-                "imports": ((), sum(v(m.XM[i]) * cal.imp0[i] for i in m.IM), {"units": "billion yuan, 2017 prices", "long_name": "real imports"}),
-                "employment": ((), sum(v(m.L[j]) * cal.lab0[j] for j in S) / float(cal.lab0.sum()),
-                               {"units": "index, 2017 = 1", "long_name": "employment (labour demand index)"}),
+                "gdp": ((), r["gdp"], {"units": "billion yuan, 2017 prices", "long_name": "real GDP (expenditure)"}),
+                "output": (("sector",), r["output"], {"units": "billion yuan, 2017 prices", "long_name": "real gross output"}),
+                "price": (("sector",), r["price"], {"units": "index, 2017 = 1", "long_name": "Armington commodity price"}),
+                "investment": ((), r["investment"], {"units": "billion yuan, 2017 prices", "long_name": "real fixed investment"}),
+                "consumption": ((), r["consumption"], {"units": "billion yuan, 2017 prices", "long_name": "real household consumption"}),
+                "exports": ((), r["exports"], {"units": "billion yuan, 2017 prices", "long_name": "real exports"}),
+                "imports": ((), r["imports"], {"units": "billion yuan, 2017 prices", "long_name": "real imports"}),
+                "employment": ((), r["employment"], {"units": "index, 2017 = 1", "long_name": "employment (labour demand index)"}),
                 "carbon_price": ((), self.carbon_price, {"units": "yuan per t CO2, 2017 prices"}),
-                "carbon_revenue": ((), v(m.CREV), {"units": "billion yuan"}),
-                "wage": ((), v(m.W), {"units": "index"}),
-                "exchange_rate": ((), v(m.ER), {"units": "index"}),
+                "carbon_revenue": ((), float(m.CREV.value), {"units": "billion yuan"}),
+                "wage": ((), float(m.W.value), {"units": "index"}),
+                "exchange_rate": ((), float(m.ER.value), {"units": "index"}),
             },
-            coords={"sector": S},
+            coords={"sector": list(self.model.cal.sectors)},
         )
         ds.attrs.update(ipopt_iterations=self.info.iterations, solve_seconds=self.info.seconds,
                         closure=self.model.closure.name)
         return ds
+
+
+class Extractor:
+    """Key results as numpy arrays from the model's variables (coefficients gathered once)."""
+
+    def __init__(self, m: pyo.ConcreteModel, cal) -> None:
+        S = list(cal.sectors)
+        pos = {j: k for k, j in enumerate(S)}
+        co2 = cal.co2
+        fuel = [(i, j) for (i, j) in m.F if co2.loc[i, j] > 0]
+        home = [(i, h) for (i, h) in m.CF if co2.loc[i, h] > 0]
+        self.m, self.S = m, S
+        self.xp = [m.XP[j] for j in S]
+        self.pa = [m.PA[i] for i in S]
+        self.xa_fuel = [m.XA[f] for f in fuel]
+        self.fuel_coef = np.array([float(co2.loc[i, j]) for (i, j) in fuel])
+        self.fuel_user = np.array([pos[j] for (_, j) in fuel])
+        self.c_home = [m.C[f] for f in home]
+        self.home_coef = np.array([float(co2.loc[i, h]) for (i, h) in home])
+        self.c = [m.C[f] for f in m.CF]
+        self.c0 = np.array([float(cal.hh0.loc[i, h]) for (i, h) in m.CF])
+        self.xe = [m.XE[i] for i in m.EX]
+        self.exp0 = np.array([float(cal.exp0[i]) for i in m.EX])
+        self.xm = [m.XM[i] for i in m.IM]
+        self.imp0 = np.array([float(cal.imp0[i]) for i in m.IM])
+        self.lab = [m.L[j] for j in S]
+        self.lab0 = cal.lab0.reindex(S).to_numpy(dtype=float)
+        self.xp0 = cal.xp0.reindex(S).to_numpy(dtype=float)
+        self.proc0 = cal.process0.reindex(S).to_numpy(dtype=float)
+        self.inv0 = float(cal.inv0.sum())
+
+    @staticmethod
+    def values(vs: list) -> np.ndarray:
+        """Current values of a list of variables."""
+        return np.fromiter((v.value for v in vs), dtype=float, count=len(vs))
+
+    def __call__(self) -> dict[str, np.ndarray | float]:
+        """Real output, prices, CO2 by sector and household, GDP and the expenditure totals."""
+        m, val = self.m, self.values
+        aco2 = float(m.ACO2.value)
+        xp = val(self.xp)
+        co2_sector = aco2 * (np.bincount(self.fuel_user, self.fuel_coef * val(self.xa_fuel), len(self.S))
+                             + self.proc0 * xp)
+        return {
+            "co2": float(m.EMI.value),
+            "co2_sector": co2_sector,
+            "co2_household": aco2 * float(self.home_coef @ val(self.c_home)),
+            "gdp": float(m.RGDP.value) * m._gdp0,           # real GDP, expenditure side at 2017 prices (eq_rgdp)
+            "output": xp * self.xp0,
+            "price": val(self.pa),
+            "investment": float(m.INV.value) * self.inv0,
+            "consumption": float(self.c0 @ val(self.c)),
+            "exports": float(self.exp0 @ val(self.xe)),
+            "imports": float(self.imp0 @ val(self.xm)),
+            "employment": float(self.lab0 @ val(self.lab)) / float(self.lab0.sum()),
+        }
 
 
 class Model:
@@ -74,6 +122,25 @@ class Model:
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
         self.solver = InMemorySolver(self.m)
+        self._extract: Extractor | None = None
+
+    def set_coverage(self, covered: "list[str] | str" = "all") -> None:
+        """Which users pay the carbon price: ``"all"`` or a list of activity codes and households
+        (``hh_rural``, ``hh_urban``); uncovered users' CO2 still counts in national emissions."""
+        users = list(self.m.U)
+        if covered != "all":
+            unknown = sorted(set(covered) - set(users))
+            if unknown:
+                raise KeyError(f"covered: unknown user(s) {unknown}")
+        for u in users:
+            self.m.cover[u] = 1.0 if covered == "all" or u in covered else 0.0
+        self.solver.invalidate()                 # parameters are compiled into the NLP
+
+    def extract(self) -> dict:
+        """Key results of the current solution as numpy arrays (see :class:`Extractor`)."""
+        if self._extract is None:
+            self._extract = Extractor(self.m, self.cal)
+        return self._extract()
 
     def set_closure(self, closure: str | Closure) -> None:
         """Swap the closure (data only) and re-check squareness."""

@@ -5,22 +5,31 @@ import pyomo.environ as pyo
 
 
 def add_carbon(m) -> None:
-    """Emissions from fossil flows and process CO2; carbon revenue."""
+    """Variables of the carbon block (its equations need household demand: see :func:`add_carbon_accounts`)."""
+    m.EMI = pyo.Var(initialize=m._cal.benchmark_co2(), bounds=(0, None), doc="national CO2 emissions, Mt")
+    m.CREV = pyo.Var(initialize=0.0, doc="carbon revenue, billion yuan")
+
+
+def add_carbon_accounts(m) -> None:
+    """Emissions from fossil flows and process CO2; carbon revenue from the covered users."""
     cal, reg = m._cal, m._reg
     co2 = cal.co2
-    m.EMI = pyo.Var(initialize=cal.benchmark_co2(), bounds=(0, None), doc="national CO2 emissions, Mt")
-    m.CREV = pyo.Var(initialize=0.0, doc="carbon revenue, billion yuan")
+
+    def emissions(weight) -> pyo.Expression:
+        """CO2 of fossil flows (firms, households) and processes, each user weighted by ``weight(user)``."""
+        firms = sum(weight(j) * float(co2.loc[i, j]) * m.XA[i, j] for (i, j) in m.F if co2.loc[i, j] > 0)
+        hh = sum(weight(h) * float(co2.loc[i, h]) * m.C[i, h] for (i, h) in m.CF if co2.loc[i, h] > 0)
+        proc = sum(weight(j) * float(cal.process0[j]) * m.XP[j] for j in m.I if cal.process0[j] > 0)
+        return m.ACO2 * (firms + hh + proc)
 
     def eq_emi(mm):
         """Emissions: CO2 per unit of each fossil flow times the flow, plus process CO2 per unit of output, times the intensity index."""
-        firms = sum(float(co2.loc[i, j]) * m.XA[i, j] for (i, j) in m.F if co2.loc[i, j] > 0)
-        hh = sum(float(co2.loc[i, h]) * m.C[i, h] for (i, h) in m.CF if co2.loc[i, h] > 0)
-        proc = sum(float(cal.process0[j]) * m.XP[j] for j in m.I if cal.process0[j] > 0)
-        return m.EMI == m.ACO2 * (firms + hh + proc)
-    m._eq_emi_rule = eq_emi
+        return m.EMI == emissions(lambda u: 1.0)
+    m.eq_emi = pyo.Constraint(rule=eq_emi, doc="national emissions")
+    reg.add("carbon", "eq_emi", "EMI")
 
     def eq_crev(mm):
-        """Carbon revenue = price x emissions (yuan/t x Mt / 1000 = billion yuan)."""
-        return m.CREV == m.CTAXN * m.EMI / 1000.0
+        """Carbon revenue = price x covered emissions (yuan/t x Mt / 1000 = billion yuan)."""
+        return m.CREV == m.CTAXN * emissions(lambda u: m.cover[u]) / 1000.0
     m.eq_crev = pyo.Constraint(rule=eq_crev, doc="carbon revenue")
     reg.add("carbon", "eq_crev", "CREV")

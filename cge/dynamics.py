@@ -22,7 +22,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 
-from .api import Model
+from .api import Extractor, Model
 from .drivers import BASE_YEAR, Drivers, load_drivers
 from .scenarios import Scenario
 from .solve import SolveError
@@ -93,12 +93,14 @@ def var_order(m: pyo.ConcreteModel) -> list:
     return list(m.component_data_objects(pyo.Var, sort=True))
 
 
-def get_x(m) -> np.ndarray:
-    return np.array([v.value for v in var_order(m)], dtype=float)
+def get_x(vs: list) -> np.ndarray:
+    """Values of the variables ``vs`` (from :func:`var_order`)."""
+    return np.fromiter((v.value for v in vs), dtype=float, count=len(vs))
 
 
-def set_x(m, x: np.ndarray, free_only: bool = False) -> None:
-    for v, val in zip(var_order(m), x):
+def set_x(vs: list, x: np.ndarray, free_only: bool = False) -> None:
+    """Set the variables ``vs`` (from :func:`var_order`) to ``x``, skipping fixed ones when ``free_only``."""
+    for v, val in zip(vs, x):
         if not (free_only and v.fixed):
             v.set_value(float(val), skip_validation=True)
 
@@ -123,10 +125,12 @@ class DynamicRun:
         self.model = Model(self.cal, closure)
         self.m = self.model.m
         self.m.WADJ.value = float(self.params["wage_adjustment"])
-        self.model.solver.invalidate()
+        self.model.set_coverage(scenario.covered)          # also invalidates the compiled NLP
         self.sectors = list(self.cal.sectors)
         self.techs = list(self.m.GT)
         self._vars = var_order(self.m)
+        self._k = [self.m.K[j] for j in self.sectors]
+        self._agen = [self.m.AGEN[t] for t in self.techs]
         self._qty = np.array([v.parent_component().name in QUANTITY_FAMILIES for v in self._vars])
         gen = [s for s in self.sectors if self.cal.role[s] == "generation"]
         self._gen = gen
@@ -140,6 +144,16 @@ class DynamicRun:
     # ------------------------------------------------------------------ exogenous values per year
 
     def _set_exogenous(self, year: int, k: np.ndarray, wdev_lag: float) -> None:
+        """This year's fixed values: drivers (baseline) or baseline technology and the carbon
+        price (policy), then the scenario's own shocks."""
+        self._set_drivers(year, k, wdev_lag)
+        for shock in self.sc.shocks:
+            if shock.active(year):
+                comp = getattr(self.m, shock.variable)
+                for v in (comp.values() if comp.is_indexed() else [comp]):
+                    v.set_value(shock.value * float(v.value) if shock.mode == "scale" else shock.value)
+
+    def _set_drivers(self, year: int, k: np.ndarray, wdev_lag: float) -> None:
         m, d = self.m, self.drv
         g = float(d.gdp[year])
         for j, val in zip(self.sectors, k):
@@ -196,7 +210,12 @@ class DynamicRun:
         else:
             ratio = float(self.drv.gdp[year] / self.drv.gdp[year - 1])
             x = np.where(self._qty, x * ratio, x)
-        set_x(self.m, x, free_only=True)
+        set_x(self._vars, x, free_only=True)
+        if not self.is_base:
+            # the baseline has no carbon revenue, so the deviation rule seeds CREV at 0, where the
+            # Jacobian column of the recycling share is zero: start from price x emissions instead
+            m = self.m
+            m.CREV.set_value(pyo.value(m.CTAXN) * float(m.EMI.value) / 1000.0)
 
     # ------------------------------------------------------------------ one year
 
@@ -209,7 +228,7 @@ class DynamicRun:
         except SolveError as exc:
             raise ScenarioFailed(str(exc)) from exc
         ds = self.record(sol, year)
-        x = get_x(self.m)
+        x = get_x(self._vars)
         self.x_prev = x
         k_next = self.next_capital(year, k)
         if self.is_base:
@@ -255,19 +274,20 @@ class DynamicRun:
 
     def record(self, sol, year: int) -> xr.Dataset:
         """This year's results (the static solution's variables plus dynamic ones)."""
-        m, cal = self.m, self.cal
-        ds = sol.to_xarray()
-        v = lambda x: float(pyo.value(x))
-        hh = v(m.ACO2) * sum(float(cal.co2.loc[i, h]) * v(m.C[i, h]) for (i, h) in m.CF if cal.co2.loc[i, h] > 0)
-        kap = np.array([v(m.K[j]) for j in self.sectors]) * self.cap.k0.to_numpy()
+        m = self.m
+        r = self.model.extract()
+        ds = sol.to_xarray(r)
+        v = lambda x: float(x.value)
+        kap = Extractor.values(self._k) * self.cap.k0.to_numpy()
         extra = {
-            "co2_household": ((), hh, {"units": "Mt CO2", "long_name": "direct CO2 of households (fuel burnt at home and in cars)"}),
+            "co2_household": ((), r["co2_household"], {"units": "Mt CO2", "long_name": "direct CO2 of households (fuel burnt at home and in cars)"}),
             "capital": (("sector",), kap, {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use"}),
             "alab": ((), v(m.ALAB), {"units": "index, 2017 = 1", "long_name": "labour-augmenting productivity"}),
             "aeei": ((), v(m.AEEI), {"units": "index, 2017 = 1", "long_name": "energy-augmenting efficiency"}),
             "aco2": ((), v(m.ACO2), {"units": "index, 2017 = 1", "long_name": "CO2 intensity of fossil use and processes"}),
-            "agen": (("tech",), np.array([v(m.AGEN[t]) for t in self.techs]), {"units": "index, 2017 = 1", "long_name": "generation-technology shifter"}),
+            "agen": (("tech",), Extractor.values(self._agen), {"units": "index, 2017 = 1", "long_name": "generation-technology shifter"}),
             "labour_supply": ((), v(m.LS), {"units": "index, 2017 = 1", "long_name": "employment (labour supply in use)"}),
+            "recycled_share": ((), v(m.RECYC), {"units": "1", "long_name": "share of carbon revenue returned lump-sum to households"}),
             "gov_saving": ((), v(m.GSAV), {"units": "index of 2017 value", "long_name": "government saving"}),
             "wage": ((), v(m.W) / v(m.PNUM), {"units": "index, 2017 = 1", "long_name": "real wage (CPI-deflated)"}),
             "solve_seconds": ((), sol.info.seconds, {"units": "s", "long_name": "IPOPT wall time of this year's solve"}),
@@ -286,21 +306,24 @@ class DynamicRun:
         k = np.ones(len(self.sectors))
         wdev = 0.0
         if state is not None:
-            set_x(self.m, state.x)
+            set_x(self._vars, state.x)
             self.x_prev = state.x.copy()
             k, wdev = state.k_next, state.wdev
             if self._grid:
                 self._grid_prev = float(pyo.value(self.m.XP[self._grid]))
-        first = self.sc.first_year if not self.is_base else None
+        starts = [self.sc.first_year] + [sh.from_year for sh in self.sc.shocks]
+        first = min((y for y in starts if y is not None), default=None) if not self.is_base else None
         for year in years:
             if state is not None and year <= state.year:
                 continue
             if not self.is_base and (first is None or year < first):
                 ds = self.base.sel(year=[year]).copy()   # no policy yet: the policy run is the baseline
+                ds["solve_seconds"] = ds.solve_seconds * 0.0  # ... and no solve of its own
+                ds["ipopt_iterations"] = ds.ipopt_iterations * 0.0
                 st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0)
                 if year in self.base_x:
                     self.x_prev = self.base_x[year]
-                    set_x(self.m, self.base_x[year], free_only=True)
+                    set_x(self._vars, self.base_x[year], free_only=True)
             else:
                 ds, st = self.solve_year(year, k, wdev)
             k, wdev = st.k_next, st.wdev

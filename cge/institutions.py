@@ -27,7 +27,7 @@ def add_institutions(m) -> None:
     # stock changes and government/investment demand are fixed-composition bundles
     m.shrec = pyo.Param(m.H, initialize={h: hh_inc0[h] / sum(hh_inc0.values()) for h in HH}, mutable=True,
                         doc="household shares of lump-sum recycled carbon revenue")
-    m.RECYC = pyo.Var(initialize=1.0, bounds=(0, 1), doc="share of carbon revenue returned lump-sum to households")
+    m.RECYC = pyo.Var(initialize=1.0, doc="carbon revenue returned lump-sum to households, as a share of the revenue (may leave 0..1 when government saving is held fixed)")
 
     m.YH = pyo.Var(m.H, initialize=1.0, doc="household income (index of base)")
     m.C = pyo.Var(m.CF, initialize=1.0, bounds=(1e-9, None), doc="household consumption volume")
@@ -112,5 +112,3 @@ def add_institutions(m) -> None:
         return imp == exp + net_tr + fsav0 * m.FSAV * m.ER
     m.eq_bop = pyo.Constraint(rule=eq_bop, doc="balance of payments (exchange rate or foreign saving)")
     reg.add("institutions", "eq_bop", "ER")
-    m.eq_emi = pyo.Constraint(rule=m._eq_emi_rule, doc="national emissions")
-    reg.add("carbon", "eq_emi", "EMI")

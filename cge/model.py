@@ -14,7 +14,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .base import HH, Registry
-from .carbon import add_carbon
+from .carbon import add_carbon, add_carbon_accounts
 from .clearing import add_clearing
 from .institutions import add_institutions
 from .nests import build_trees
@@ -35,6 +35,7 @@ def build_model(cal, reg: Registry | None = None) -> pyo.ConcreteModel:
     add_trade(m)
     add_carbon(m)
     add_institutions(m)
+    add_carbon_accounts(m)
     add_clearing(m)
     m.obj = pyo.Objective(expr=0.0)
     return m
@@ -76,11 +77,14 @@ def add_prices(m) -> None:
     m.CTAXN = pyo.Expression(expr=m.CTAX * m.PNUM, doc="nominal carbon price (indexed by the numeraire)")
     coef = cal.co2coef
     users = list(cal.sectors) + HH
+    m.U = pyo.Set(initialize=users, doc="users of commodities who may pay the carbon price (activities, households)")
+    m.cover = pyo.Param(m.U, initialize=1.0, mutable=True, within=pyo.Binary,
+                        doc="1 when the user's fossil CO2 (and process CO2) is covered by the carbon price")
 
     def pu(mm, i, u):
         """User price: composite price plus the carbon tax per unit of flow (coef in Mt per bn yuan)."""
         c = float(coef.loc[i, u]) if u in coef.columns else 0.0
-        return m.PA[i] + (m.CTAXN * m.ACO2 * c / 1000.0 if c > 0 else 0.0)
+        return m.PA[i] + (m.cover[u] * m.CTAXN * m.ACO2 * c / 1000.0 if c > 0 else 0.0)
     m.PU = pyo.Expression(m.I, users, rule=pu, doc="carbon-inclusive purchaser price by user")
 
 

@@ -58,7 +58,7 @@ def add_production(m) -> None:
 
     def eq_top(mm, j):
         """Zero profit: output price net of production tax and process-CO2 cost equals unit cost."""
-        return m.PX[j] * (1 - m.TPADJ * m.tp[j]) == m.P[j, "XP"] * (1 - cal.tp[j]) + m.CTAXN * m.ACO2 * m.pc[j] / 1000.0
+        return m.PX[j] * (1 - m.TPADJ * m.tp[j]) == m.P[j, "XP"] * (1 - cal.tp[j]) + m.cover[j] * m.CTAXN * m.ACO2 * m.pc[j] / 1000.0
     m.eq_xp = pyo.Constraint(m.I, rule=eq_top, doc="zero profit (determines output XP)")
     reg.add("production", "eq_xp", "XP")
 

@@ -95,7 +95,9 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
             raise InputError(f"scenario {name}: the baseline in {bnc} does not cover {start}-{end}")
         with np.load(out / "state" / "baseline_x.npz") as z:
             base_x = {int(k[1:]): z[k].copy() for k in z.files}
+    t_build = time.perf_counter()
     run = DynamicRun(sc, baseline=base, baseline_x=base_x)
+    timing = {"build_seconds": time.perf_counter() - t_build, "t0": t_build}
     state, rows = None, []
     if resume and nc.exists() and stf.exists():
         state = _load_state(stf)
@@ -118,6 +120,7 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
         if st.year != end and (st.year - start) % CHECKPOINT_YEARS:
             return                                  # checkpoint every few years and at the end
         ds = _finish(xr.concat(rows, dim="year"), sc, complete=st.year == end)
+        ds.attrs.update(build_seconds=timing["build_seconds"], process_seconds=time.perf_counter() - timing["t0"])
         write_netcdf(ds, nc)
         if sc.kind == "baseline":
             def w(tmp):

@@ -20,12 +20,28 @@ RECYCLING_CLOSURE = {"lump_sum": "policy", "ptax": "policy_ptax", "gov": "policy
 
 
 class Shock(BaseModel):
-    """An exogenous change of a fixed model variable from a year on (value in its own units)."""
+    """An exogenous change of a variable the closure holds fixed, from ``from_year`` (to
+    ``to_year``, default the end): ``mode = "scale"`` multiplies the value the run would use
+    (1.05 = +5 %), ``mode = "set"`` replaces it (in the variable's own units, every index)."""
 
     model_config = ConfigDict(extra="forbid")
     variable: str
     value: float
     from_year: int
+    to_year: int | None = None
+    mode: Literal["scale", "set"] = "scale"
+
+    @model_validator(mode="after")
+    def _years(self) -> "Shock":
+        if self.to_year is not None and self.to_year < self.from_year:
+            raise ValueError(f"to_year {self.to_year} is before from_year {self.from_year}")
+        if self.mode == "scale" and self.value < 0:
+            raise ValueError(f"negative scale factor {self.value}")
+        return self
+
+    def active(self, year: int) -> bool:
+        """Whether the shock applies in ``year``."""
+        return self.from_year <= year and (self.to_year is None or year <= self.to_year)
 
 
 class Scenario(BaseModel):
@@ -154,9 +170,15 @@ def _check_names(sc: Scenario, p: Path, sectors: list[str] | None) -> None:
     if sc.closure and not (CLOSURE_DIR / f"{sc.closure}.toml").exists():
         known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
         raise InputError(f"{p}: field closure: unknown closure {sc.closure!r} (known: {known})")
+    closures = {"baseline"} if sc.kind == "baseline" else {sc.policy_closure}
     for k, s in enumerate(sc.shocks):
         if s.variable not in VAR_BLOCK:
             raise InputError(f"{p}: field shocks.{k}.variable: unknown variable {s.variable!r}")
+        from .closure import load_closure
+        for name in closures:
+            if s.variable not in load_closure(name).fixed:
+                raise InputError(f"{p}: field shocks.{k}.variable: {s.variable!r} is endogenous in closure "
+                                 f"{name!r}; only variables the closure fixes can be shocked")
 
 
 def list_scenarios() -> list[str]:

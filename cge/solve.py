@@ -6,11 +6,16 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
+# second attempt when the first one fails (from the same start): adaptive barrier, 5x the iterations
+FALLBACK_OPTIONS = {"mu_strategy": "adaptive"}
+FALLBACK_ITER_FACTOR = 5
+
 IPOPT_OPTIONS = {            # every IPOPT option in one place
     "tol": 1e-10,
     "constr_viol_tol": 1e-10,
-    "max_iter": 200,
-    "mu_strategy": "adaptive",
+    "max_iter": 60,              # a warm-started year takes 3-6 iterations; beyond this, fall back
+    "mu_strategy": "monotone",   # Newton-like from a warm start; faster and steadier than adaptive here
+
     "print_level": 0,
     "nlp_scaling_method": "none",
 }
@@ -82,6 +87,17 @@ def solve(m: pyo.ConcreteModel, where: str = "", options: dict | None = None, to
     return SolveInfo(status, term, iters, secs, maxr)
 
 
+_UNSCALED: dict = {}
+
+
+def _unscaled(cls):
+    """``cls`` (PyNumero's CyIpoptNLP) without the per-solve scaling-suffix lookup: the model
+    carries no scaling suffixes and IPOPT runs with ``nlp_scaling_method none``."""
+    if cls not in _UNSCALED:
+        _UNSCALED[cls] = type("UnscaledCyIpoptNLP", (cls,), {"scaling_factors": lambda self: (None, None, None)})
+    return _UNSCALED[cls]
+
+
 class InMemorySolver:
     """Repeated solves of one model without rewriting the NL file (PyNumero + cyipopt).
 
@@ -121,12 +137,13 @@ class InMemorySolver:
         self._fixed = [v for v in fixed if v in present]       # a fixed variable may appear in no equation
         self._fixed_idx = self._nlp.get_primal_indices(self._fixed)
         self._names = self._nlp.constraint_names()
+        self._vars = self._nlp.get_pyomo_variables()
 
     def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
-        """Solve from the current variable values; raise :class:`SolveError` on failure."""
+        """Solve from the current variable values; when IPOPT fails, try once more from the same
+        start with ``FALLBACK_OPTIONS``; raise :class:`SolveError` (both statuses and the worst
+        residuals) when both fail."""
         import numpy as np
-        from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
-        from pyomo.contrib.pynumero.algorithms.solvers.cyipopt_solver import CyIpoptSolver
         if self._nlp is None:
             self._compile()
         nlp = self._nlp
@@ -135,30 +152,44 @@ class InMemorySolver:
             arr.flags.writeable = True
             arr[self._fixed_idx] = vals
             arr.flags.writeable = False
-        x0 = np.array([v.value if v.value is not None else 0.0 for v in nlp.get_pyomo_variables()], dtype=float)
+        x0 = np.array([v.value if v.value is not None else 0.0 for v in self._vars], dtype=float)
+        total_it, total_s, fails = 0, 0.0, []
+        for k, opts in enumerate((self.options, {**self.options, **FALLBACK_OPTIONS,
+                                                     "max_iter": FALLBACK_ITER_FACTOR * self.options["max_iter"]})):
+            x, status, msg, it, secs = self._attempt(x0, opts, where)
+            total_it, total_s = total_it + it, total_s + secs
+            nlp.set_primals(x)
+            g = nlp.evaluate_constraints() - nlp.constraints_ub()
+            order = np.argsort(-np.abs(g))[:5]
+            worst = [(self._names[j], float(abs(g[j]))) for j in order]
+            maxr = worst[0][1] if worst else 0.0
+            if status in (0, 1) and maxr <= tol:
+                for v, val in zip(self._vars, x):
+                    v.set_value(float(val), skip_validation=True)
+                return SolveInfo("ok" if k == 0 else "ok (fallback)", msg, total_it, total_s, maxr)
+            det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
+            fails.append(f"IPOPT status {status} ({msg}) with mu_strategy {opts.get('mu_strategy')}, "
+                         f"max residual {maxr:.3g}; worst: {det}")
+        for v, val in zip(self._vars, x):                  # leave the last iterate for inspection
+            v.set_value(float(val), skip_validation=True)
+        raise SolveError(f"{where}: " + " | then ".join(fails))
+
+    def _attempt(self, x0, options: dict, where: str):
+        """One IPOPT run from ``x0``: (x, status, message, iterations, seconds)."""
+        from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
+        from pyomo.contrib.pynumero.algorithms.solvers.cyipopt_solver import CyIpoptSolver
         iters = [0]
 
         def count(*args, **kwargs):
             iters[0] = int(args[2]) if len(args) > 2 else iters[0]
             return True
         t0 = time.perf_counter()
-        problem = CyIpoptNLP(nlp, intermediate_callback=count)
+        self._nlp.set_obj_factor(1.0)        # a failed attempt may leave IPOPT's restoration factor 0 here
+        problem = _unscaled(CyIpoptNLP)(self._nlp, intermediate_callback=count)
         try:
-            x, info = CyIpoptSolver(problem, options=dict(self.options)).solve(x0=x0)
+            x, info = CyIpoptSolver(problem, options=dict(options)).solve(x0=x0)
         except Exception as exc:  # noqa: BLE001
             raise SolveError(f"{where}: IPOPT failed to run: {exc}") from exc
-        secs = time.perf_counter() - t0
-        nlp.set_primals(x)
-        for v, val in zip(nlp.get_pyomo_variables(), x):
-            v.set_value(float(val), skip_validation=True)
-        g = nlp.evaluate_constraints() - nlp.constraints_ub()
-        order = np.argsort(-np.abs(g))[:5]
-        worst = [(self._names[k], float(abs(g[k]))) for k in order]
-        maxr = worst[0][1] if worst else 0.0
-        status = info.get("status", -99)
         msg = info.get("status_msg", b"")
         msg = msg.decode() if isinstance(msg, bytes) else str(msg)
-        if status not in (0, 1) or maxr > tol:
-            det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
-            raise SolveError(f"{where}: IPOPT status {status} ({msg}), max residual {maxr:.3g}; worst: {det}")
-        return SolveInfo("ok", msg, iters[0], secs, maxr)
+        return x, info.get("status", -99), msg, iters[0], time.perf_counter() - t0

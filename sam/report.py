@@ -76,7 +76,10 @@ def adjustments(res, threshold: float = 1e-3) -> pd.DataFrame:
     sel = rel[rel > threshold]
     df = pd.DataFrame({"prior": p[sel.index], "balanced": f[sel.index], "rel_change": sel})
     df.index.names = ["row", "column"]
-    return df.sort_values("rel_change", ascending=False)
+    # ties (cells scaled by the same factor) keep the table's row order: a stable sort on the
+    # change rounded to 10 significant digits, so the report does not depend on the sort algorithm
+    key = df["rel_change"].map(lambda x: float(f"{x:.10g}"))
+    return df.iloc[np.argsort(-key.to_numpy(), kind="stable")]
 
 
 def checks(res) -> dict:

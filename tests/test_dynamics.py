@@ -57,6 +57,9 @@ def test_price_paths_follow_table2():
     ('name="X"\nclosure = "nosuch"\n[carbon_price]\n2025 = 5\n', "closure"),
     ('name="X"\nrecycling = "helicopter"\n[carbon_price]\n2025 = 5\n', "recycling"),
     ('name="X"\ncolour = "red"\n[carbon_price]\n2025 = 5\n', "colour"),
+    ('name="X"\n[carbon_price]\n2025 = 5\n[[shocks]]\nvariable = "NOPE"\nvalue = 1.1\nfrom_year = 2025\n', "shocks.0.variable"),
+    ('name="X"\n[carbon_price]\n2025 = 5\n[[shocks]]\nvariable = "INV"\nvalue = 1.1\nfrom_year = 2025\n', "shocks.0.variable"),
+    ('name="X"\n[carbon_price]\n2025 = 5\n[[shocks]]\nvariable = "G"\nvalue = 1.1\nfrom_year = 2025\nto_year = 2020\n', "shocks.0"),
 ])
 def test_bad_scenario_file_names_file_and_field(tmp_path, body, field):
     p = tmp_path / "bad.toml"
@@ -146,6 +149,38 @@ def test_2060_reduction_grows_with_the_2060_price(long_run):
         gdps.append(ds.gdp.item() / b.gdp.item() - 1)
     assert 0 < cuts[0] < cuts[1] < cuts[2]
     assert 0 > gdps[0] > gdps[1] > gdps[2] > -0.03
+
+
+def test_deficit_neutral_recycling_keeps_government_saving(long_run):
+    """Lump-sum recycling holds government saving on its baseline path; the rest goes to households."""
+    _, _, ds = long_run
+    for s in ("S1", "S6"):
+        gs = ds.gov_saving.sel(scenario=s, year=slice(2022, 2025))
+        np.testing.assert_allclose(gs, ds.gov_saving.sel(scenario="baseline", year=slice(2022, 2025)), rtol=1e-9)
+        assert (ds.carbon_revenue.sel(scenario=s, year=slice(2022, 2025)) > 0).all()
+
+
+def test_covered_users_and_shocks_from_the_scenario_file(long_run, tmp_path, monkeypatch):
+    """``covered`` limits who pays (revenue = price x covered CO2); a ``shocks`` entry moves a fixed variable."""
+    out, _, ds = long_run
+    power = ["ECOA", "EGAS", "COAL", "METL", "NMMP"]
+    body = ('name="X"\nstart_year = 2022\ncovered = ' + repr(power).replace("'", '"') + '\n'
+            '[carbon_price]\n2022 = 50\n2030 = 130\n'
+            '[[shocks]]\nvariable = "CTAX"\nvalue = 2.0\nfrom_year = 2024\n')
+    (tmp_path / "X.toml").write_text(body)
+    monkeypatch.setattr("cge.scenarios.SCENARIO_DIR", tmp_path)
+    x = runner.run_one("X", 2017, 2024, out, resume=False)
+    s1 = load_scenario(ROOT / "scenarios" / "S1.toml")
+    assert x.carbon_price.sel(year=2023).item() == s1.price(2023)
+    assert x.carbon_price.sel(year=2024).item() == 2 * s1.price(2024)            # the shock
+    for y in (2022, 2023, 2024):
+        r = x.sel(year=y)
+        covered_co2 = r.co2_sector.sel(sector=power).sum().item()
+        assert r.carbon_revenue.item() == pytest.approx(r.carbon_price.item() * covered_co2 / 1000, rel=1e-9)
+        assert covered_co2 < 0.8 * r.co2.item()                                     # others do not pay
+    cut_x = 1 - x.co2.sel(year=2022).item() / ds.co2.sel(scenario="baseline", year=2022).item()
+    cut_s1 = 1 - ds.co2.sel(scenario="S1", year=2022).item() / ds.co2.sel(scenario="baseline", year=2022).item()
+    assert 0 < cut_x < cut_s1
 
 
 # ----------------------------------------------------------------------------- reliability

@@ -124,6 +124,29 @@ def test_carbon_price_100(china):
         model.solve(0.0)
 
 
+def test_coverage_limits_who_pays(china):
+    """Only covered users pay: revenue = price x their CO2; others face the plain market price."""
+    model, base, _ = china
+    m, cal = model.m, model.cal
+    covered = ["ECOA", "EGAS", "METL", "NMMP"]
+    co2_0 = model.solve(0.0).to_xarray().co2.item()
+    try:
+        full_cut = 1 - model.solve(100.0).to_xarray().co2.item() / co2_0
+        model.set_coverage(covered)
+        ds = model.solve(100.0).to_xarray()
+        paid = ds.co2_sector.sel(sector=covered).sum().item()
+        assert ds.carbon_revenue.item() == pytest.approx(100.0 * paid / 1000.0, rel=1e-12)
+        assert pyo.value(m.PU["COAL", "TRAN"]) == pytest.approx(pyo.value(m.PA["COAL"]), rel=1e-14)
+        assert pyo.value(m.PU["COAL", "ECOA"]) > pyo.value(m.PA["COAL"])
+        cut = 1 - ds.co2.item() / co2_0
+        assert 0 < cut < full_cut
+        with pytest.raises(KeyError, match="NOPE"):
+            model.set_coverage(["NOPE"])
+    finally:
+        model.set_coverage("all")
+        model.solve(0.0)
+
+
 def test_cap_closure_finds_the_price(china):
     model, _, _ = china
     try:
