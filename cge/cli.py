@@ -21,6 +21,8 @@ COMMAND_MODULES: list[str] = [
     "cge.scenarios",
     "cge.runner",
     "cge.report",
+    "cge.sweep",
+    "cge.quota.rights_cli",
 ]
 
 

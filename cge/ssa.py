@@ -1,0 +1,217 @@
+"""Analyses of a sweep (``sweep.nc`` from :mod:`cge.sweep`): percentile bands, tornado, Sobol
+indices and marginal abatement cost (MAC) curves. Everything is derived from the sweep
+Dataset; nothing is computed on the side.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+STATS = ["mean", "std", "p05", "p50", "p95"]
+
+
+def ok_runs(ds: xr.Dataset) -> xr.Dataset:
+    """The runs that solved."""
+    return ds.isel(run=np.flatnonzero(ds.status.values == "ok"))
+
+
+def deviation(ds: xr.Dataset, var: str) -> xr.DataArray:
+    """Percent deviation of the policy case from the run's own baseline."""
+    d = (ds[var].sel(case="policy") / ds[var].sel(case="baseline") - 1) * 100
+    return d.assign_attrs(units="% vs baseline", long_name=f"{var}, % deviation from the run's baseline")
+
+
+def bands(ds: xr.Dataset, year: int | None = None) -> xr.Dataset:
+    """Mean, standard deviation and 5/50/95 percentiles across the solved runs: CO2 and GDP
+    deviations by year, and gross output deviations by sector in ``year`` (default: the last)."""
+    ok = ok_runs(ds)
+    year = year or int(ds.year.max())
+    out = {"co2_pct": deviation(ok, "co2"), "gdp_pct": deviation(ok, "gdp"),
+           f"output_{year}_pct": deviation(ok, "output").sel(year=year, drop=True)}
+    res = {}
+    for k, d in out.items():
+        res[k] = xr.concat([d.mean("run"), d.std("run"), d.quantile(0.05, "run", method="linear").drop_vars("quantile"),
+                            d.quantile(0.5, "run").drop_vars("quantile"), d.quantile(0.95, "run").drop_vars("quantile")],
+                           dim=pd.Index(STATS, name="stat")).assign_attrs(units="% vs baseline")
+    r = xr.Dataset(res)
+    r.attrs = {"runs": int(ok.sizes["run"]), "failed": int((ds.status != "ok").sum())}
+    return r
+
+
+def tornado(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
+    """One-at-a-time effects (an ``oat`` design): for each elasticity group, the CO2 and GDP
+    deviation in ``year`` at the low and high end of its range, minus the central run's."""
+    year = year or int(ds.year.max())
+    groups = [c for c in ds.coords if c.startswith("el_")]
+    if not groups:
+        raise ValueError("tornado needs a sweep with elasticity groups (design oat)")
+    co2, gdp = deviation(ds, "co2").sel(year=year), deviation(ds, "gdp").sel(year=year)
+    moved = np.zeros(ds.sizes["run"], dtype=bool)
+    for g in groups:
+        moved |= ~np.isnan(ds[g].values)
+    centre = np.flatnonzero(~moved)
+    if len(centre) == 0:
+        raise ValueError("tornado needs the central run (no elasticity moved)")
+    c = int(centre[0])
+    rows = []
+    for g in groups:
+        sel = {}
+        for end, u in (("low", 0.0), ("high", 1.0)):
+            hit = np.flatnonzero(ds[g].values == u)
+            sel[end] = int(hit[0]) if len(hit) else None
+        row = {"group": g[3:]}
+        for name, d in (("co2", co2), ("gdp", gdp)):
+            for end, i in sel.items():
+                row[f"{name}_{end}"] = float(d.isel(run=i) - d.isel(run=c)) if i is not None else np.nan
+            row[f"{name}_swing"] = abs(row[f"{name}_high"] - row[f"{name}_low"])
+        rows.append(row)
+    df = pd.DataFrame(rows).set_index("group").sort_values("co2_swing", ascending=False)
+    df.attrs = {"year": year, "central_co2_pct": float(co2.isel(run=c)), "central_gdp_pct": float(gdp.isel(run=c)),
+                "units": "percentage points of the % deviation from baseline, relative to the central run"}
+    return df
+
+
+def sobol_indices(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
+    """First-order and total Sobol indices (SALib, Saltelli design) of the CO2 and GDP deviation in ``year``."""
+    from SALib.analyze import sobol
+    names = [c for c in ds.attrs.get("sobol_names", "").split(",") if c]
+    if not names:
+        raise ValueError("sobol_indices needs a sweep with design sobol")
+    if (ds.status != "ok").any():
+        raise ValueError(f"{int((ds.status != 'ok').sum())} run(s) failed: Sobol indices need every run of the Saltelli sample")
+    bounds = json.loads(ds.attrs["sobol_bounds"])
+    problem = {"num_vars": len(names), "names": names, "bounds": bounds}
+    year = year or int(ds.year.max())
+    rows = []
+    for var in ("co2", "gdp"):
+        y = deviation(ds, var).sel(year=year).values
+        r = sobol.analyze(problem, y, calc_second_order=False, print_to_console=False)
+        for k, n in enumerate(names):
+            rows.append({"output": f"{var}_pct_{year}", "parameter": n, "S1": r["S1"][k], "S1_conf": r["S1_conf"][k],
+                         "ST": r["ST"][k], "ST_conf": r["ST_conf"][k]})
+    return pd.DataFrame(rows)
+
+
+def mac_curves(ds: xr.Dataset, years: tuple[int, ...] = (2030, 2060), by_sector: bool = False) -> xr.Dataset:
+    """Marginal abatement cost curves: CO2 reduction vs carbon price in each of ``years``.
+
+    Every solved run gives one point per year (its price that year, its reduction from its
+    baseline); points are sorted by price. ``reduction`` in Mt CO2 and percent; ``by_sector``
+    adds the reduction by emitting activity (Mt)."""
+    ok = ok_runs(ds)
+    years = tuple(y for y in years if y in ok.year.values)
+    out = []
+    for y in years:
+        d = ok.sel(year=y)
+        price = d.carbon_price.sel(case="policy").values
+        order = np.argsort(price, kind="stable")
+        red = (d.co2.sel(case="baseline") - d.co2.sel(case="policy")).values
+        pct = (1 - d.co2.sel(case="policy") / d.co2.sel(case="baseline")).values * 100
+        vars_ = {"reduction_mt": ("point", red[order]), "reduction_pct": ("point", pct[order]),
+                 "run": ("point", ok.run.values[order])}
+        if by_sector:
+            sec = (d.co2_sector.sel(case="baseline") - d.co2_sector.sel(case="policy")).transpose("run", "sector").values
+            vars_["reduction_sector_mt"] = (("point", "sector"), sec[order])
+        c = xr.Dataset(vars_, coords={"price": ("point", price[order]), "sector": ok.sector.values})
+        out.append(c.expand_dims(year=[y]))
+    res = xr.concat(out, dim="year") if out else xr.Dataset()
+    if out:
+        res.price.attrs["units"] = "yuan per t CO2, 2017 prices"
+        res.reduction_mt.attrs["units"] = "Mt CO2"
+        res.reduction_pct.attrs["units"] = "% of the baseline's CO2"
+    return res
+
+
+def mac_monotone(mac: xr.Dataset) -> dict[int, bool]:
+    """Per year: does the reduction grow (weakly) with the price along the curve?"""
+    return {int(y): bool(np.all(np.diff(mac.reduction_mt.sel(year=y).values) >= -1e-9)) for y in mac.year.values}
+
+
+def mac_at(mac: xr.Dataset, year: int, price: float) -> float:
+    """National reduction (Mt CO2) at ``price`` in ``year`` by linear interpolation on the curve."""
+    c = mac.sel(year=year)
+    return float(np.interp(price, c.price.values, c.reduction_mt.values))
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def report(ds: xr.Dataset, out: str | Path) -> list[Path]:
+    """Tables and figures for a sweep under ``<out>/analysis/``: bands (always), tornado
+    (design oat), Sobol indices (design sobol), MAC curves (any design with several prices)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from .runner import _atomic, write_netcdf
+    out = Path(out) / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+
+    def save_fig(fig, name):
+        p = out / name
+        _atomic(p, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
+        plt.close(fig)
+        files.append(p)
+
+    def save_csv(df, name):
+        p = out / name
+        _atomic(p, lambda tmp: df.to_csv(tmp))
+        files.append(p)
+
+    if int((ds.status == "ok").sum()) == 0:
+        return files
+    b = bands(ds)
+    write_netcdf(b, out / "bands.nc")
+    files.append(out / "bands.nc")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, k, lab in ((axes[0], "co2_pct", "CO2"), (axes[1], "gdp_pct", "real GDP")):
+        d = b[k]
+        ax.fill_between(d.year, d.sel(stat="p05"), d.sel(stat="p95"), alpha=0.3, label="5-95 %")
+        ax.plot(d.year, d.sel(stat="p50"), label="median")
+        ax.plot(d.year, d.sel(stat="mean"), ls="--", label="mean")
+        ax.set_title(f"{lab}, % vs baseline ({b.attrs['runs']} runs)")
+        ax.legend()
+    save_fig(fig, "bands.png")
+    design = ds.attrs.get("design", "")
+    if design == "oat":
+        t = tornado(ds)
+        save_csv(t, "tornado.csv")
+        fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(t) + 2))
+        for ax, k in ((axes[0], "co2"), (axes[1], "gdp")):
+            tt = t.sort_values(f"{k}_swing")
+            ax.barh(tt.index, tt[f"{k}_low"], label="low end", color="tab:blue")
+            ax.barh(tt.index, tt[f"{k}_high"], label="high end", color="tab:orange")
+            ax.axvline(0, color="k", lw=0.8)
+            ax.set_title(f"{k.upper()} {t.attrs['year']}: pp vs central run")
+            ax.legend()
+        save_fig(fig, "tornado.png")
+    if design == "sobol":
+        try:
+            save_csv(sobol_indices(ds), "sobol.csv")
+        except ValueError as exc:
+            (out / "sobol_skipped.txt").write_text(str(exc))
+    if len(np.unique(ds.carbon_price.sel(case="policy").values)) > 2:
+        years = tuple(y for y in (2030, 2060) if y in ds.year.values) or (int(ds.year.max()),)
+        mac = mac_curves(ds, years=years, by_sector=True)
+        if mac.sizes.get("year"):
+            write_netcdf(mac, out / "mac.nc")
+            files.append(out / "mac.nc")
+            for y in mac.year.values:
+                c = mac.sel(year=y)
+                df = pd.DataFrame({"price_yuan_per_t": c.price.values, "reduction_mt": c.reduction_mt.values,
+                                   "reduction_pct": c.reduction_pct.values})
+                save_csv(df.set_index("price_yuan_per_t"), f"mac_{int(y)}.csv")
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for y in mac.year.values:
+                c = mac.sel(year=y)
+                ax.plot(c.reduction_mt, c.price, marker="o", label=str(int(y)))
+            ax.set_xlabel("CO2 reduction vs baseline, Mt")
+            ax.set_ylabel("carbon price, yuan/t CO2 (2017 prices)")
+            ax.set_title("Marginal abatement cost curves")
+            ax.legend()
+            save_fig(fig, "mac.png")
+    return files

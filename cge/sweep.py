@@ -1,0 +1,465 @@
+"""``cge sweep SPEC.toml``: scenario sweeps and systematic sensitivity analysis on Dask.
+
+A sweep spec (TOML, validated with pydantic; see ``scenarios/sweeps/``) defines a design over
+
+* the carbon-price path: ``start_price`` (yuan/t CO2, 2017 prices), ``growth`` (yuan per year)
+  or ``end_price`` (the 2060 price), ``start_year``;
+* revenue ``recycling`` (lump_sum | ptax | gov);
+* elasticity groups: a parameter of ``calibration/data/elasticities.csv`` (sigma_kel, sigma_ke,
+  sigma_arm, ...); a draw ``u`` in [0, 1] sets every row of that parameter to
+  ``low + u (high - low)`` (the file's sourced ranges); absent -> the file's central value.
+
+Designs: ``grid`` (every combination of the listed levels), ``random`` (``n`` draws, seeded),
+``oat`` (one at a time: the central point, then each elasticity group at its low and high end)
+and ``sobol`` (Saltelli sampling with SALib, ``n`` base samples, for variance-based indices).
+
+Each run is a full recursive-dynamic solve (baseline + policy; the baseline is shared when no
+elasticity moves) executed as a Dask task on a local cluster (``--workers N``) or an existing
+scheduler (``--scheduler ADDRESS``). The client writes ``<out>/runs/<run>.nc`` atomically as each
+run finishes (or ``<run>.failed.json`` with the year, IPOPT status and residuals) and combines
+them into ``<out>/sweep.nc``: dimensions ``run``, ``case`` (baseline, policy), ``year``,
+``sector``, with the design parameters as coordinates along ``run``. ``--resume`` skips runs that
+already have a file. Analyses (bands, tornado, Sobol indices, MAC curves) are derived from
+``sweep.nc`` by :mod:`cge.ssa`.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import time
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sam.errors import InputError
+
+log = logging.getLogger("cge.sweep")
+KEEP = ["carbon_price", "co2", "co2_sector", "co2_household", "gdp", "output", "investment", "consumption",
+        "exports", "imports", "employment", "carbon_revenue", "ipopt_iterations"]
+PRICE_KEYS = ("start_price", "growth", "end_price", "start_year")
+HORIZON_END = 2060
+
+
+class Range(BaseModel):
+    """A continuous axis: uniform between ``low`` and ``high``."""
+
+    model_config = ConfigDict(extra="forbid")
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> "Range":
+        if self.high < self.low:
+            raise ValueError(f"high {self.high} is below low {self.low}")
+        return self
+
+
+Axis = list[float] | Range
+
+
+class SweepSpec(BaseModel):
+    """A sweep design (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str = ""
+    design: Literal["grid", "random", "oat", "sobol"] = "grid"
+    n: int | None = Field(default=None, ge=1, description="random: draws; sobol: base samples")
+    seed: int = 0
+    start: int = 2017
+    end: int = HORIZON_END
+    template: str = "S4"
+    elasticity_file: str | None = None
+    price: dict[str, Axis] = Field(default_factory=dict)
+    recycling: list[Literal["lump_sum", "ptax", "gov"]] | None = None
+    elasticities: dict[str, list[float] | Range | Literal["range"]] = Field(default_factory=dict)
+    path: str = ""
+
+    @field_validator("price")
+    @classmethod
+    def _price_keys(cls, v: dict) -> dict:
+        bad = [k for k in v if k not in PRICE_KEYS]
+        if bad:
+            raise ValueError(f"unknown price parameter(s) {bad}; known: {list(PRICE_KEYS)}")
+        if "growth" in v and "end_price" in v:
+            raise ValueError("give growth or end_price, not both")
+        if "start_price" not in v:
+            raise ValueError("start_price is required")
+        for k, ax in v.items():
+            vals = ax if isinstance(ax, list) else [ax.low, ax.high]
+            if not vals:
+                raise ValueError(f"{k}: empty list")
+            if k != "growth" and min(vals) < 0:
+                raise ValueError(f"{k}: negative value {min(vals)}")
+        return v
+
+    @model_validator(mode="after")
+    def _design(self) -> "SweepSpec":
+        axes = list(self.price.values()) + [a for a in self.elasticities.values() if a != "range"]
+        if self.design == "grid" and (any(isinstance(a, Range) for a in axes) or "range" in self.elasticities.values()):
+            raise ValueError("a grid design takes lists of levels, not ranges")
+        if self.design in ("random", "sobol") and self.n is None:
+            raise ValueError(f"design {self.design} needs n")
+        if self.design == "oat" and not self.elasticities:
+            raise ValueError("design oat needs elasticity groups")
+        for k, a in self.elasticities.items():
+            us = a if isinstance(a, list) else ([a.low, a.high] if isinstance(a, Range) else [0, 1])
+            if any(u < 0 or u > 1 for u in us):
+                raise ValueError(f"elasticities.{k}: quantiles must be in [0, 1]")
+        if not 2017 < self.end <= HORIZON_END:
+            raise ValueError(f"end {self.end} outside 2018-{HORIZON_END}")
+        return self
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep spec; errors name the file and the field."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"sweep spec {p}: no such file")
+    try:
+        raw = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{p}: not valid TOML: {exc}") from exc
+    try:
+        spec = SweepSpec(**raw, path=str(p))
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        field = ".".join(str(x) for x in e["loc"]) or "(file)"
+        raise InputError(f"{p}: field {field}: {e['msg']}") from exc
+    import calibration
+    known = set(calibration.load_elasticities()["parameter"])
+    for k in spec.elasticities:
+        if k not in known:
+            raise InputError(f"{p}: field elasticities.{k}: unknown parameter (known: {sorted(known)})")
+    if spec.elasticity_file:
+        ef = Path(spec.elasticity_file)
+        ef = ef if ef.is_absolute() else (p.parent / ef)
+        try:
+            calibration.load_elasticities(ef)
+        except (InputError, OSError) as exc:
+            raise InputError(f"{p}: field elasticity_file: {exc}") from exc
+        spec.elasticity_file = str(ef.resolve())
+    from .scenarios import load_scenario
+    try:
+        load_scenario(spec.template)
+    except InputError as exc:
+        raise InputError(f"{p}: field template: {exc}") from exc
+    return spec
+
+
+# ----------------------------------------------------------------------------- design points
+
+
+def _levels(ax: Axis, u: float) -> float:
+    """Value of a continuous axis at quantile ``u`` (a list axis: the level ``u`` picks)."""
+    if isinstance(ax, Range):
+        return ax.low + u * (ax.high - ax.low)
+    return float(ax[min(int(u * len(ax)), len(ax) - 1)])
+
+
+def design_points(spec: SweepSpec) -> list[dict]:
+    """The design as a list of points: price parameters, recycling and elasticity quantiles (``el_<param>``)."""
+    price_axes = dict(spec.price)
+    el_axes = {f"el_{k}": (a if a != "range" else Range(low=0.0, high=1.0)) for k, a in spec.elasticities.items()}
+    rec = spec.recycling or [None]
+    if spec.design == "grid":
+        names = list(price_axes) + list(el_axes)
+        levels = [price_axes[k] if k in price_axes else el_axes[k] for k in names]
+        pts = [dict(zip(names, combo)) for combo in itertools.product(*levels)]
+        pts = [{**p, "recycling": r} for p in pts for r in rec]
+    elif spec.design == "random":
+        rng = np.random.default_rng(spec.seed)
+        axes = {**price_axes, **el_axes}
+        pts = []
+        for _ in range(spec.n):
+            p = {k: _levels(a, rng.random()) for k, a in axes.items()}
+            p["recycling"] = rec[int(rng.integers(len(rec)))]
+            pts.append(p)
+    elif spec.design == "oat":
+        centre = {k: _levels(a, 0.5) if isinstance(a, Range) else float(a[0]) for k, a in price_axes.items()}
+        pts = [{**centre, "recycling": rec[0]}]
+        for k in el_axes:
+            for u in (0.0, 1.0):
+                pts.append({**centre, "recycling": rec[0], k: u})
+    else:   # sobol
+        from SALib.sample import sobol as sobol_sample
+        problem = sobol_problem(spec)
+        X = sobol_sample.sample(problem, spec.n, calc_second_order=False, seed=spec.seed)
+        pts = [{**dict(zip(problem["names"], map(float, row))), "recycling": rec[0]} for row in X]
+        fixed = {k: float(a[0]) for k, a in price_axes.items() if isinstance(a, list)}
+        pts = [{**fixed, **p} for p in pts]
+    for p in pts:
+        p.setdefault("start_year", 2022)
+        if p.get("recycling") is None:
+            p.pop("recycling", None)
+        p["run"] = _run_id(p)
+    return pts
+
+
+def sobol_problem(spec: SweepSpec) -> dict:
+    """The SALib problem: every continuous axis (price ranges and elasticity groups)."""
+    names, bounds = [], []
+    for k, a in spec.price.items():
+        if isinstance(a, Range):
+            names.append(k)
+            bounds.append([a.low, a.high])
+    for k, a in spec.elasticities.items():
+        r = a if isinstance(a, Range) else Range(low=0.0, high=1.0)
+        names.append(f"el_{k}")
+        bounds.append([r.low, r.high])
+    return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def _run_id(p: dict) -> str:
+    """A stable name for a design point (hash of its parameters)."""
+    key = json.dumps({k: v for k, v in sorted(p.items()) if k != "run"}, sort_keys=True)
+    return "r" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def point_scenario(p: dict, template: str, end: int = HORIZON_END):
+    """The policy :class:`~cge.scenarios.Scenario` of a design point (anchors at the start year and 2060)."""
+    from .scenarios import Scenario, load_scenario
+    t = load_scenario(template)
+    y0, p0 = int(round(p["start_year"])), float(p["start_price"])
+    if "end_price" in p:
+        p1 = float(p["end_price"])
+    else:
+        p1 = p0 + float(p.get("growth", 0.0)) * (HORIZON_END - y0)
+    if p1 < 0:
+        raise InputError(f"run {p['run']}: the price path ends below zero ({p1:g} in {HORIZON_END})")
+    anchors = {y0: p0} if y0 == HORIZON_END else {y0: p0, HORIZON_END: p1}
+    return Scenario(name=p["run"], description=f"sweep point {p}", kind="policy", carbon_price=anchors,
+                    interpolation="linear", start_year=y0, recycling=p.get("recycling", t.recycling),
+                    covered=t.covered, closure=t.closure, shocks=t.shocks)
+
+
+def point_elasticities(p: dict, elasticity_file: str | None = None):
+    """The elasticity table of a design point (None when it is the shipped file at its central values)."""
+    moved = {k[3:]: float(v) for k, v in p.items() if k.startswith("el_")}
+    if not moved and not elasticity_file:
+        return None
+    import calibration
+    el = calibration.load_elasticities(elasticity_file).copy()
+    for param, u in moved.items():
+        rows = el["parameter"] == param
+        lo, hi = el.loc[rows, "low"].fillna(el.loc[rows, "value"]), el.loc[rows, "high"].fillna(el.loc[rows, "value"])
+        el.loc[rows, "value"] = lo + u * (hi - lo)
+    return el
+
+
+# ----------------------------------------------------------------------------- one run (a Dask task)
+
+
+def run_point(p: dict, template: str, start: int, end: int, baseline=None, baseline_x=None,
+              elasticity_file: str | None = None) -> xr.Dataset:
+    """Solve one design point: its own baseline when elasticities move, then the policy path.
+
+    Returns the kept variables with a ``case`` dimension (baseline, policy); raises on failure
+    (the message names the run, year, IPOPT status and worst residuals)."""
+    from .dynamics import DynamicRun, ScenarioFailed
+    from .scenarios import Scenario
+    years = range(start, end + 1)
+    el = point_elasticities(p, elasticity_file)
+    cal = None
+    if el is not None:
+        import calibration
+        cal = calibration.calibrate(elasticities=el)
+    try:
+        if el is not None or baseline is None:
+            brun = DynamicRun(Scenario(name="baseline", kind="baseline"), cal=cal)
+            bx: dict[int, np.ndarray] = {}
+            baseline = brun.run(years, on_year=lambda ds, st: bx.__setitem__(st.year, st.x))
+            baseline_x = bx
+        prun = DynamicRun(point_scenario(p, template, end), cal=cal, baseline=baseline, baseline_x=baseline_x)
+        policy = prun.run(years)
+    except ScenarioFailed as exc:
+        raise ScenarioFailed(f"run {p['run']}: {exc}") from exc
+    keep = [v for v in KEEP if v in policy]
+    both = xr.concat([baseline[keep].sel(year=list(years)), policy[keep]], dim="case", coords="minimal",
+                     compat="override", join="override")
+    both = both.assign_coords(case=["baseline", "policy"])
+    both.attrs = {}
+    return both
+
+
+def _task(p: dict, template: str, start: int, end: int, baseline=None, baseline_x=None,
+          elasticity_file: str | None = None) -> tuple[str, xr.Dataset | str]:
+    """Dask task: (run, dataset) on success, (run, error message) on failure (never raises)."""
+    import logging as _logging
+    _logging.getLogger("cyipopt").setLevel(_logging.WARNING)
+    try:
+        return p["run"], run_point(p, template, start, end, baseline, baseline_x, elasticity_file)
+    except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
+        return p["run"], f"{type(exc).__name__}: {exc}"
+
+
+# ----------------------------------------------------------------------------- the sweep
+
+
+def _client(workers: int, scheduler: str | None):
+    """A Dask client: an existing scheduler, or a local cluster of ``workers`` single-threaded processes."""
+    from dask.distributed import Client, LocalCluster
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=":0", silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: int = 2,
+          scheduler: str | None = None, resume: bool = False, end: int | None = None,
+          progress: bool = True) -> xr.Dataset:
+    """Run every design point of ``spec`` on Dask; write ``<out>/runs/*`` and ``<out>/sweep.nc``; return it."""
+    from .runner import _atomic, _read, run_one, write_netcdf
+    spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    end = end or spec.end
+    out = Path(out) if out else Path("results") / "sweeps" / spec.name
+    runs = out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    pts = design_points(spec)
+    _atomic(out / "design.json", lambda tmp: Path(tmp).write_text(json.dumps(
+        {"spec": spec.model_dump(mode="json"), "end": end, "points": pts}, indent=1)))
+    todo = [p for p in pts if not (resume and ((runs / f"{p['run']}.nc").exists() or (runs / f"{p['run']}.failed.json").exists()))]
+    for p in pts:
+        if p not in todo:
+            continue
+        for f in (runs / f"{p['run']}.nc", runs / f"{p['run']}.failed.json"):
+            f.unlink(missing_ok=True)
+    log.info("sweep %s: %d runs, %d to do", spec.name, len(pts), len(todo))
+    base = base_x = None
+    if any(point_elasticities(p, spec.elasticity_file) is None for p in todo):
+        run_one("baseline", spec.start, end, out / "baseline", resume=True)
+        base = _read(out / "baseline" / "scenarios" / "baseline.nc")
+        with np.load(out / "baseline" / "state" / "baseline_x.npz") as z:
+            base_x = {int(k[1:]): z[k].copy() for k in z.files}
+    t0 = time.perf_counter()
+    if todo:
+        client, cluster = _client(workers, scheduler)
+        try:
+            from dask.distributed import as_completed
+            fb = client.scatter(base, broadcast=True) if base is not None else None
+            fx = client.scatter(base_x, broadcast=True) if base_x is not None else None
+            futs = [client.submit(_task, p, spec.template, spec.start, end, fb, fx, spec.elasticity_file,
+                                  pure=False, key=f"run-{p['run']}")
+                    for p in todo]
+            bar = None
+            if progress:
+                from tqdm import tqdm
+                bar = tqdm(total=len(futs), unit="run", desc=f"sweep {spec.name}", dynamic_ncols=True)
+            for fut in as_completed(futs):
+                name, res = fut.result()
+                if isinstance(res, str):
+                    _atomic(runs / f"{name}.failed.json", lambda tmp: Path(tmp).write_text(json.dumps({"run": name, "error": res})))
+                    log.warning("run %s failed: %s", name, res)
+                else:
+                    write_netcdf(res, runs / f"{name}.nc")
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix_str(f"{name} {'FAILED' if isinstance(res, str) else 'ok'}")
+            if bar is not None:
+                bar.close()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    log.info("sweep %s: %d runs in %.1f s", spec.name, len(todo), time.perf_counter() - t0)
+    ds = combine(out, pts, spec)
+    write_netcdf(ds, out / "sweep.nc")
+    return ds
+
+
+def combine(out: Path, pts: list[dict], spec: SweepSpec) -> xr.Dataset:
+    """Stack the run files into one Dataset with a ``run`` dimension, the design as coordinates,
+    and ``status`` / ``error`` per run (failed runs are kept, with NaN results)."""
+    runs = Path(out) / "runs"
+    parts, status, errors = [], [], []
+    template = None
+    for p in pts:
+        f = runs / f"{p['run']}.nc"
+        if f.exists():
+            with xr.open_dataset(f) as d:
+                d = d.load()
+            template = template if template is not None else d
+            parts.append(d)
+            status.append("ok")
+            errors.append("")
+        else:
+            parts.append(None)
+            fj = runs / f"{p['run']}.failed.json"
+            status.append("failed" if fj.exists() else "missing")
+            errors.append(json.loads(fj.read_text())["error"] if fj.exists() else "")
+    if template is None:
+        raise RuntimeError(f"sweep {spec.name}: no run succeeded; see {runs}/*.failed.json")
+    parts = [d if d is not None else xr.full_like(template, np.nan) for d in parts]
+    ds = xr.concat(parts, dim="run", coords="minimal", compat="override", join="outer")
+    coords = {"run": [p["run"] for p in pts], "status": ("run", status), "error": ("run", errors)}
+    keys = sorted({k for p in pts for k in p if k != "run"})
+    for k in keys:
+        vals = [p.get(k) for p in pts]
+        if all(isinstance(v, str) or v is None for v in vals):
+            coords[k] = ("run", [v or "" for v in vals])
+        else:
+            coords[k] = ("run", np.array([np.nan if v is None else float(v) for v in vals]))
+    ds = ds.assign_coords(coords)
+    units = {"start_price": "yuan per t CO2, 2017 prices", "end_price": "yuan per t CO2 in 2060, 2017 prices",
+             "growth": "yuan per t CO2 per year", "start_year": "year"}
+    for k, u in units.items():
+        if k in ds.coords:
+            ds[k].attrs["units"] = u
+    for k in keys:
+        if k.startswith("el_"):
+            ds[k].attrs.update(units="quantile in [0, 1] of the file's low-high range",
+                               long_name=f"elasticity group {k[3:]}")
+    ds.attrs = {"title": f"cge sweep {spec.name}", "design": spec.design, "template": spec.template,
+                "spec_file": os.path.relpath(spec.path) if spec.path else "",
+                "cases": "baseline = the run's own baseline (shared when no elasticity moves); policy = the design point",
+                "deviations": "percent deviations are derived (cge.ssa), not stored"}
+    if spec.design == "sobol":
+        prob = sobol_problem(spec)
+        ds.attrs.update(sobol_names=",".join(prob["names"]), sobol_bounds=json.dumps(prob["bounds"]))
+    return ds
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def register(subparsers) -> None:
+    """``cge sweep SPEC.toml [--workers N | --scheduler ADDRESS] [--out DIR] [--resume] [--end YEAR]``."""
+    p = subparsers.add_parser("sweep", help="run a scenario sweep / sensitivity design on Dask")
+    p.add_argument("spec", help="sweep spec (TOML), e.g. scenarios/sweeps/price_grid.toml")
+    p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
+    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler (tcp://host:8786)")
+    p.add_argument("--out", default=None, help="output folder (default results/sweeps/<name>)")
+    p.add_argument("--end", type=int, default=None, help="last year (default: the spec's end, 2060)")
+    p.add_argument("--resume", action="store_true", help="skip runs that already have a result or failure file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-report", action="store_true", help="skip the analysis tables and figures")
+    p.set_defaults(handler=_handle)
+
+
+def _handle(args) -> int:
+    import sys
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for noisy in ("cyipopt", "distributed", "tornado", "bokeh"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        spec = load_spec(args.spec)
+        out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
+        ds = sweep(spec, out, args.workers, args.scheduler, args.resume, args.end, not args.quiet)
+    except InputError as exc:
+        print(f"cge sweep: {exc}", file=sys.stderr)
+        return 2
+    n_ok = int((ds.status == "ok").sum())
+    print(f"wrote {out / 'sweep.nc'}: {n_ok} of {ds.sizes['run']} runs ok")
+    if not args.no_report:
+        from .ssa import report
+        for f in report(ds, out):
+            print(f"  {f}")
+    return 0 if n_ok == ds.sizes["run"] else 1
