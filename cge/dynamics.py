@@ -32,6 +32,9 @@ QUANTITY_FAMILIES = {"XP", "Q", "XA", "L", "XAT", "XD", "XM", "XE", "C", "YH", "
                      "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK"}
 
 
+CAP_PRICE_GUESS = 50.0   # yuan/t CO2: first-year starting point of an endogenous (cap) price; not a result
+
+
 class ScenarioFailed(RuntimeError):
     """A year of a scenario failed: the message names scenario, year, IPOPT status and residuals."""
 
@@ -140,6 +143,7 @@ class DynamicRun:
         self._grid_prev: float | None = None
         self.planned = [s for s in self.params.get("planned_capital", []) if s in self.sectors]
         self.x_prev: np.ndarray | None = None
+        self._last_price = 0.0
 
     # ------------------------------------------------------------------ exogenous values per year
 
@@ -215,6 +219,9 @@ class DynamicRun:
             # the baseline has no carbon revenue, so the deviation rule seeds CREV at 0, where the
             # Jacobian column of the recycling share is zero: start from price x emissions instead
             m = self.m
+            if not m.CTAX.fixed and not m.CTAX.value:
+                # cap closure: the baseline has no price, so start from last year's price or a guess
+                m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)
             m.CREV.set_value(pyo.value(m.CTAXN) * float(m.EMI.value) / 1000.0)
 
     # ------------------------------------------------------------------ one year
@@ -228,6 +235,7 @@ class DynamicRun:
         except SolveError as exc:
             raise ScenarioFailed(str(exc)) from exc
         ds = self.record(sol, year)
+        self._last_price = float(self.m.CTAX.value)
         x = get_x(self._vars)
         self.x_prev = x
         k_next = self.next_capital(year, k)

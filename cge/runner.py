@@ -73,9 +73,11 @@ def _read(path: Path) -> xr.Dataset:
 
 
 def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=None) -> xr.Dataset:
-    """Run one scenario (baseline or policy) with its files under ``out``; resumable."""
+    """Run one scenario (a name under ``scenarios/`` or a path to a TOML file; baseline or
+    policy) with its files under ``out``, named by the scenario's ``name``; resumable."""
     from .dynamics import DynamicRun
     sc = load_scenario(name)
+    name = sc.name
     out = Path(out)
     nc, stf = out / "scenarios" / f"{name}.nc", out / "state" / f"{name}.npz"
     years = range(start, end + 1)
@@ -166,9 +168,9 @@ def run(scenarios: str | list[str] = "all", start: int = 2017, end: int = 2060, 
     are still combined. Raises :class:`RuntimeError` listing the failures at the end.
     """
     from .drivers import BASE_YEAR
-    names = resolve(",".join(scenarios) if isinstance(scenarios, list) else scenarios)
-    for n in names:
-        load_scenario(n)                                   # fail early on a bad file
+    specs = resolve(",".join(scenarios) if isinstance(scenarios, list) else scenarios)
+    files = {load_scenario(n).name: n for n in specs}     # fail early on a bad file; name -> name or path
+    names = list(files)
     if start != BASE_YEAR:
         raise InputError(f"--start {start}: runs start from the SAM's base year {BASE_YEAR}")
     if not BASE_YEAR < end <= 2060:
@@ -188,7 +190,7 @@ def run(scenarios: str | list[str] = "all", start: int = 2017, end: int = 2060, 
         with ctx.Manager() as mgr:
             q = mgr.Queue()
             with ctx.Pool(min(jobs, len(policies))) as pool:
-                res = pool.map_async(_worker, [(n, start, end, str(out), resume, q) for n in policies])
+                res = pool.map_async(_worker, [(files[n], start, end, str(out), resume, q) for n in policies])
                 while not res.ready():
                     try:
                         bar.update(*q.get(timeout=0.2))
@@ -202,7 +204,7 @@ def run(scenarios: str | list[str] = "all", start: int = 2017, end: int = 2060, 
     else:
         for n in policies:
             try:
-                run_one(n, start, end, out, resume, bar.update)
+                run_one(files[n], start, end, out, resume, bar.update)
             except Exception as exc:  # noqa: BLE001
                 failures[n] = f"{type(exc).__name__}: {exc}"
     bar.close()

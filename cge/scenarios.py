@@ -190,6 +190,7 @@ def list_scenarios() -> list[str]:
 def resolve(spec: str) -> list[str]:
     """``all`` or a comma-separated list -> scenario names (baseline always first)."""
     names = list_scenarios() if spec.strip() == "all" else [s.strip() for s in spec.split(",") if s.strip()]
+    # a path to a scenario file (e.g. scenarios/global/global_budget.toml) is kept as given
     if "baseline" not in names:
         names = ["baseline"] + names
     return sorted(dict.fromkeys(names), key=lambda n: n != "baseline")
@@ -211,6 +212,10 @@ def _handle(args) -> int:
         print(f"{sc.name}: {sc.description}")
         print(f"  file: {sc.path}\n  kind: {sc.kind}   closure of policy years: {sc.policy_closure if sc.kind == 'policy' else 'baseline'}")
         print(f"  recycling: {sc.recycling}   covered: {sc.covered}   interpolation: {sc.interpolation}")
+        if sc.cap:
+            print("  national CO2 cap, Mt (carbon price endogenous):")
+            for y in range(sc.first_year, 2061):
+                print(f"    {y}: {sc.cap_value(y):10.1f}{'  (anchor)' if y in sc.cap else ''}")
         if sc.carbon_price:
             print("  carbon price, yuan/t CO2 (2017 prices):")
             for y in range(2017, 2061):

@@ -183,6 +183,21 @@ def test_covered_users_and_shocks_from_the_scenario_file(long_run, tmp_path, mon
     assert 0 < cut_x < cut_s1
 
 
+def test_cap_scenario_from_a_path_finds_its_price(long_run, tmp_path):
+    """A cap-and-trade scenario file given by path (like scenarios/global/global_budget.toml):
+    emissions equal the cap, the price is endogenous and positive, files are named by the scenario."""
+    out, base, _ = long_run
+    cap = {y: round(0.9 * base.co2.sel(year=y).item(), 3) for y in (2022, 2024)}
+    f = tmp_path / "capx.toml"
+    f.write_text('name = "capx"\nstart_year = 2022\n[cap]\n' + "".join(f"{y} = {v}\n" for y, v in cap.items()))
+    ds = runner.run_one(str(f), 2017, 2024, out, resume=False)
+    assert (out / "scenarios" / "capx.nc").exists()
+    for y, v in cap.items():
+        assert ds.co2.sel(year=y).item() == pytest.approx(v, rel=1e-9)
+    p = ds.carbon_price.sel(year=[2022, 2023, 2024]).values
+    assert (p > 0).all() and (p < 150).all()     # a 10 % cut costs less than S3's 150 yuan (about 20 % in 2022)
+
+
 # ----------------------------------------------------------------------------- reliability
 
 
