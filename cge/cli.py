@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "cge.report",
     "cge.sweep",
     "cge.quota.rights_cli",
+    "cge.quota.quota_cli",
 ]
 
 

@@ -17,7 +17,7 @@ _LAZY = {"allocate", "allocate_global", "load_indicators", "write_outputs", "rig
          "budget_scenario_toml", "write_budget_scenario", "national_cap_path"}
 
 
-_PROVINCIAL = {"run": "run", "METHODS": "methods", "get_method": "methods", "comparison_table": "metrics",
+_PROVINCIAL = {"run": "coupling", "METHODS": "methods", "get_method": "methods", "comparison_table": "metrics",
                "gini": "metrics", "theil": "metrics"}
 
 

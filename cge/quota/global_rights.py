@@ -12,7 +12,7 @@ principle.  ``allocate`` runs the same steps on any indicator table (provinces i
 
 The indicator definitions, source files and units are data (``data/global/indicators.csv``);
 every departure from the paper is listed in the result's ``deviations`` attribute and in
-``cge/quota/README_global.md``.
+the README (section "Global emission rights by country").
 """
 from __future__ import annotations
 
@@ -404,7 +404,7 @@ def deviations(ind: Indicators, n_countries: int, excluded: pd.DataFrame, impute
     else:
         close = _closest_pair(ds)
         out.append(f"no distance floor (as the paper): the closest capitals, {close}, carry the largest "
-                   "linkage by far, which drives the alliance and country shares (see README_global.md)")
+                   "linkage by far, which drives the alliance and country shares (see the README, section "Global emission rights by country")")
     if imputed:
         out.append("imputation: missing indicators replaced by the cross-country median for " +
                    ", ".join(f"{k} ({' '.join(v)})" for k, v in imputed.items()))

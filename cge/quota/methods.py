@@ -1,0 +1,114 @@
+"""Registry of the provincial quota methods and the helpers they share.
+
+Every method is ``allocate(cap, year, data, **options) -> xr.DataArray``: Mt CO2 by ``province``
+(the 30 of :data:`cge.quota.provincial.PROVINCES`), summing to ``cap`` (Mt CO2) within 1e-9
+relative, no negative quota, deterministic given ``seed``. ``data`` is the provincial panel
+(:func:`cge.quota.provincial.load_panel`). Methods accept and ignore options they do not use:
+the runner passes ``results=`` (the results.nc Dataset), ``scenario=``, ``price=`` (yuan/t) and
+``seed=`` to every method. Modules are imported on first use (:func:`get_method`).
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import xarray as xr
+
+from sam.errors import InputError
+
+METHODS: dict[str, str] = {
+    "equal_per_capita": "cge.quota.equity:equal_per_capita",
+    "grandfathering": "cge.quota.equity:grandfathering",
+    "ability_to_pay": "cge.quota.equity:ability_to_pay",
+    "historical_responsibility": "cge.quota.equity:historical_responsibility",
+    "equity_mix": "cge.quota.equity:equity_mix",
+    "zsg_dea": "cge.quota.zsg_dea:allocate",
+    "amlc": "cge.quota.amlc:allocate",
+    "bp": "cge.quota.bp:allocate",
+    "egs": "cge.quota.egs:allocate",
+}
+
+REL_TOL = 1e-9          # acceptance: quotas sum to the cap within this relative tolerance
+
+
+def get_method(name: str) -> Callable[..., xr.DataArray]:
+    """The ``allocate`` function registered as ``name`` (imported now); InputError if unknown."""
+    if name not in METHODS:
+        raise InputError(f"unknown quota method {name!r}; known methods: {', '.join(METHODS)}")
+    module, func = METHODS[name].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def resolve_methods(methods: str | Iterable[str]) -> list[str]:
+    """``"all"``, ``"a,b"`` or a list -> method names, every one checked against the registry."""
+    names = list(METHODS) if methods == "all" else (
+        [m.strip() for m in methods.split(",") if m.strip()] if isinstance(methods, str) else list(methods))
+    unknown = [m for m in names if m not in METHODS]
+    if unknown or not names:
+        raise InputError(f"unknown quota method(s) {unknown or names}; known methods: {', '.join(METHODS)} (or 'all')")
+    return names
+
+
+def check_cap(cap: float) -> float:
+    """The cap as a float, or InputError if it is not a finite number >= 0."""
+    try:
+        c = float(cap)
+    except (TypeError, ValueError):
+        raise InputError(f"cap = {cap!r}: not a number (Mt CO2)") from None
+    if not np.isfinite(c) or c < 0:
+        raise InputError(f"national cap {cap!r} Mt CO2: must be a finite number >= 0")
+    return c
+
+
+def check_year(year: int, results: xr.Dataset | None = None, scenario: str | None = None) -> int:
+    """The year as int; with ``results`` it must be one of its years (and ``scenario`` one of its scenarios)."""
+    try:
+        y = int(year)
+    except (TypeError, ValueError):
+        raise InputError(f"year = {year!r}: not an integer") from None
+    if y != year:
+        raise InputError(f"year = {year!r}: not an integer")
+    if results is not None:
+        if "year" not in results.dims or y not in results.year.values:
+            yrs = results.year.values if "year" in results.dims else []
+            raise InputError(f"year {y} outside the results' years "
+                             f"{int(min(yrs)) if len(yrs) else '?'}-{int(max(yrs)) if len(yrs) else '?'}")
+        if scenario is not None and ("scenario" not in results.dims or scenario not in results.scenario.values):
+            raise InputError(f"scenario {scenario!r} not in the results ({list(results.scenario.values)})")
+    return y
+
+
+def latest_year(data: xr.Dataset, variables: list[str], year: int) -> int:
+    """Latest panel year <= ``year`` in which every one of ``variables`` has all 30 provinces."""
+    missing = [v for v in variables if v not in data]
+    if missing:
+        raise InputError(f"provincial panel: variable(s) {missing} not found (have {sorted(data.data_vars)})")
+    ok = np.ones(data.sizes["year"], dtype=bool)
+    for v in variables:
+        ok &= data[v].notnull().all("province").values
+    years = [int(y) for y, k in zip(data.year.values, ok) if k and y <= year]
+    if not years:
+        raise InputError(f"provincial panel: no year <= {year} with {variables} complete for all 30 provinces")
+    return max(years)
+
+
+def shares_to_quota(weights: np.ndarray, cap: float, data: xr.Dataset, name: str, **attrs) -> xr.DataArray:
+    """Quota = cap x weights / sum(weights) by province, with units and metadata; checks sign and sum."""
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (data.sizes["province"],) or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+        raise InputError(f"{name}: weights must be finite, >= 0 and not all zero for the {data.sizes['province']} provinces")
+    q = cap * w / w.sum()
+    da = xr.DataArray(q, coords={"province": data.province.values}, dims="province", name="quota")
+    da.attrs = {"units": "Mt CO2", "method": name, "cap_mt": cap, **attrs}
+    return check_quota(da, cap, name)
+
+
+def check_quota(q: xr.DataArray, cap: float, name: str) -> xr.DataArray:
+    """The acceptance conditions of every method: no negative quota, sum = cap within REL_TOL."""
+    v = np.asarray(q.values, dtype=float)
+    if not np.all(np.isfinite(v)) or (v < 0).any():
+        raise ValueError(f"{name}: quota not finite or negative for {list(q.province.values[~(v >= 0)])}")
+    if abs(v.sum() - cap) > REL_TOL * max(abs(cap), 1e-300):
+        raise ValueError(f"{name}: quotas sum to {v.sum()!r}, cap is {cap!r} Mt CO2")
+    return q
