@@ -404,7 +404,7 @@ def deviations(ind: Indicators, n_countries: int, excluded: pd.DataFrame, impute
     else:
         close = _closest_pair(ds)
         out.append(f"no distance floor (as the paper): the closest capitals, {close}, carry the largest "
-                   "linkage by far, which drives the alliance and country shares (see the README, section "Global emission rights by country")")
+                   "linkage by far, which drives the alliance and country shares (see the README, section 'Global emission rights by country')")
     if imputed:
         out.append("imputation: missing indicators replaced by the cross-country median for " +
                    ", ".join(f"{k} ({' '.join(v)})" for k, v in imputed.items()))
