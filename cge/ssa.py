@@ -118,7 +118,7 @@ def mac_curves(ds: xr.Dataset, years: tuple[int, ...] = (2030, 2060), by_sector:
             vars_["reduction_sector_mt"] = (("point", "sector"), sec[order])
         c = xr.Dataset(vars_, coords={"price": ("point", price[order]), "sector": ok.sector.values})
         out.append(c.expand_dims(year=[y]))
-    res = xr.concat(out, dim="year") if out else xr.Dataset()
+    res = xr.concat(out, dim="year", coords="different", compat="equals", join="outer") if out else xr.Dataset()
     if out:
         res.price.attrs["units"] = "yuan per t CO2, 2017 prices"
         res.reduction_mt.attrs["units"] = "Mt CO2"

@@ -447,6 +447,7 @@ def register(subparsers) -> None:
 def _handle(args) -> int:
     import sys
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    import distributed  # noqa: F401  (configures its loggers on import: quieten them afterwards)
     for noisy in ("cyipopt", "distributed", "tornado", "bokeh"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
