@@ -1,13 +1,14 @@
 """Closures as data: a TOML file lists the variables held fixed; the model checks squareness."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyomo.environ as pyo
 
 from sam.errors import InputError
+
+from .files import read_toml
 
 CLOSURE_DIR = Path(__file__).resolve().parent / "closures"
 # variable family -> economic block (for the squareness report)
@@ -43,7 +44,7 @@ def load_closure(name_or_path: str | Path) -> Closure:
     if not p.exists():
         known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
         raise InputError(f"closure {name_or_path!r}: no file {p} (known closures: {known})")
-    data = tomllib.loads(p.read_text())
+    data = read_toml(p)
     if "fixed" not in data or not isinstance(data["fixed"], list):
         raise InputError(f"{p}: field 'fixed' (a list of variable names) is missing")
     unknown = [v for v in data["fixed"] if v not in VAR_BLOCK]

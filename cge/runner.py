@@ -143,12 +143,13 @@ def _finish(ds: xr.Dataset, sc: Scenario, complete: bool) -> xr.Dataset:
 
 
 def _worker(args) -> tuple[str, str | None]:
-    name, start, end, out, resume, q = args
+    """Run one scenario in a pool process: (name, None) or (name, error message)."""
+    name, spec, start, end, out, resume, q = args
 
     def progress(n, y, status):
         q.put((n, y, status))
     try:
-        run_one(name, start, end, Path(out), resume, progress)
+        run_one(spec, start, end, Path(out), resume, progress)
         return name, None
     except Exception as exc:  # noqa: BLE001 - reported per scenario, others go on
         msg = f"{type(exc).__name__}: {exc}"
@@ -190,7 +191,7 @@ def run(scenarios: str | list[str] = "all", start: int = 2017, end: int = 2060, 
         with ctx.Manager() as mgr:
             q = mgr.Queue()
             with ctx.Pool(min(jobs, len(policies))) as pool:
-                res = pool.map_async(_worker, [(files[n], start, end, str(out), resume, q) for n in policies])
+                res = pool.map_async(_worker, [(n, files[n], start, end, str(out), resume, q) for n in policies])
                 while not res.ready():
                     try:
                         bar.update(*q.get(timeout=0.2))

@@ -7,13 +7,14 @@ and the field.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sam.errors import InputError
+
+from .files import read_toml, validated
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 RECYCLING_CLOSURE = {"lump_sum": "policy", "ptax": "policy_ptax", "gov": "policy_gov"}
@@ -137,22 +138,14 @@ def load_scenario(name_or_path: str | Path, sectors: list[str] | None = None) ->
         p = SCENARIO_DIR / f"{name_or_path}.toml"
     if not p.exists():
         raise InputError(f"scenario {name_or_path!r}: no file {p} (known: {', '.join(list_scenarios())})")
-    try:
-        raw = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML: {exc}") from exc
+    raw = read_toml(p)
     for key in ("carbon_price", "cap"):
         if key in raw:
             try:
                 raw[key] = {int(k): v for k, v in raw[key].items()}
             except ValueError as exc:
                 raise InputError(f"{p}: field {key}: anchor keys must be years ({exc})") from exc
-    try:
-        sc = Scenario(**raw, path=str(p))
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        field = ".".join(str(x) for x in e["loc"]) or "(file)"
-        raise InputError(f"{p}: field {field}: {e['msg']}") from exc
+    sc = validated(Scenario, raw, p)
     _check_names(sc, p, sectors)
     return sc
 

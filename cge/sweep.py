@@ -30,15 +30,16 @@ import json
 import logging
 import os
 import time
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import xarray as xr
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sam.errors import InputError
+
+from .files import read_toml, validated
 
 log = logging.getLogger("cge.sweep")
 KEEP = ["carbon_price", "co2", "co2_sector", "co2_household", "gdp", "output", "investment", "consumption",
@@ -123,16 +124,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     p = Path(path)
     if not p.exists():
         raise InputError(f"sweep spec {p}: no such file")
-    try:
-        raw = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML: {exc}") from exc
-    try:
-        spec = SweepSpec(**raw, path=str(p))
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        field = ".".join(str(x) for x in e["loc"]) or "(file)"
-        raise InputError(f"{p}: field {field}: {e['msg']}") from exc
+    spec = validated(SweepSpec, read_toml(p), p)
     import calibration
     known = set(calibration.load_elasticities()["parameter"])
     for k in spec.elasticities:
@@ -327,9 +319,7 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: 
     _atomic(out / "design.json", lambda tmp: Path(tmp).write_text(json.dumps(
         {"spec": spec.model_dump(mode="json"), "end": end, "points": pts}, indent=1)))
     todo = [p for p in pts if not (resume and ((runs / f"{p['run']}.nc").exists() or (runs / f"{p['run']}.failed.json").exists()))]
-    for p in pts:
-        if p not in todo:
-            continue
+    for p in todo:                                   # a rerun replaces any earlier result of its point
         for f in (runs / f"{p['run']}.nc", runs / f"{p['run']}.failed.json"):
             f.unlink(missing_ok=True)
     log.info("sweep %s: %d runs, %d to do", spec.name, len(pts), len(todo))

@@ -67,110 +67,10 @@ from sam.errors import InputError
 
 from .data.provincial._provinces import PROVINCES
 from .lssvm import LSSVR
-from .methods import check_cap, check_year, latest_year
+from .methods import (int_option, unit_option, check_cap, check_year, get_panel, indicators_at, latest,
+                      quota_array, years_note)
+from .provincial import forest_area_filled
 from .pso import pso_minimize
-
-# ----------------------------------------------------------------------------- shared helpers
-
-
-def get_panel(data: xr.Dataset | None) -> xr.Dataset:
-    """The provincial panel (loaded when ``data`` is None), checked for the 30 provinces."""
-    if data is None:
-        from .provincial import load_panel
-        data = load_panel()
-    if not isinstance(data, xr.Dataset) or "province" not in data.dims:
-        raise InputError("data: expected the provincial panel (xarray.Dataset with a 'province' dimension, "
-                         "cge.quota.provincial.load_panel())")
-    got = [str(p) for p in data.province.values]
-    missing = [p for p in PROVINCES if p not in got]
-    unknown = [p for p in got if p not in PROVINCES]
-    if missing or unknown:
-        raise InputError(f"data: province(s) missing {missing}, unknown {unknown}")
-    return data.reindex(province=PROVINCES) if got != PROVINCES else data
-
-
-def latest(data: xr.Dataset, var: str, year: int) -> tuple[np.ndarray, int | None]:
-    """Values of ``var`` for the 30 provinces in ``year``, or in the latest earlier year with all 30 finite."""
-    if var in data and "year" not in data[var].dims:
-        return data[var].values.astype(float), None
-    y = latest_year(data, [var], year)
-    return data[var].sel(year=y).values.astype(float), y
-
-
-def indicators_at(data: xr.Dataset, variables: Sequence[str], year: int) -> tuple[pd.DataFrame, dict[str, int | None]]:
-    """Table (province x variable) of each variable's latest complete year <= ``year``, and the years used."""
-    cols, used = {}, {}
-    for v in variables:
-        cols[v], used[v] = latest(data, v, year)
-    return pd.DataFrame(cols, index=PROVINCES), used
-
-
-def years_note(used: dict[str, int | None], year: int) -> str:
-    """One line saying which indicator years stand in for ``year``."""
-    older = {k: y for k, y in used.items() if y is not None and y != year}
-    if not older:
-        return f"all indicators of {year}"
-    return (f"indicators of year {year} not all available: latest year with data used: "
-            + ", ".join(f"{k} {y}" for k, y in sorted(older.items())))
-
-
-def forest_area_filled(data: xr.Dataset) -> tuple[np.ndarray, str]:
-    """Forest area (10k ha) with Xinjiang's gap filled by a labelled PROXY from its forestry land."""
-    from .provincial import DATA
-    area = np.asarray(data["forest_area"].values, dtype=float).copy()
-    gaps = [p for p, a in zip(PROVINCES, area) if not np.isfinite(a)]
-    if not gaps:
-        return area, ""
-    fr = pd.read_csv(DATA / "forest_resources.csv").set_index("province").reindex(PROVINCES)
-    land, known = fr["forestry_land_10k_ha"].to_numpy(float), fr["forest_area_10k_ha"].to_numpy(float)
-    ok = np.isfinite(land) & np.isfinite(known) & (land > 0)
-    ratio = float(np.median(known[ok] / land[ok]))
-    for p in gaps:
-        i = PROVINCES.index(p)
-        if not np.isfinite(land[i]):
-            raise InputError(f"forest_resources.csv: {p} has neither forest area nor forestry land")
-        area[i] = land[i] * ratio
-    return area, (f"PROXY forest area for {gaps}: forestry land x median forest/forestry-land ratio "
-                  f"of the other provinces ({ratio:.3f}), 6th inventory 1999-2003 (forest_resources.csv)")
-
-
-def quota_array(shares: np.ndarray, cap: float, year: int, method: str, attrs: dict) -> xr.DataArray:
-    """cap x normalised non-negative shares as a DataArray (Mt CO2 by province) with metadata."""
-    s = np.asarray(shares, dtype=float)
-    if s.shape != (len(PROVINCES),) or not np.isfinite(s).all():
-        raise InputError(f"{method}: shares not finite for all 30 provinces")
-    s = np.where(np.abs(s) < 1e-15 * max(np.abs(s).max(), 1e-300), 0.0, s)
-    if (s < 0).any():
-        raise InputError(f"{method}: negative share for {[p for p, x in zip(PROVINCES, s) if x < 0]}")
-    if cap == 0:
-        q = np.zeros_like(s)
-    elif not s.sum() > 0:
-        raise InputError(f"{method}: all shares are zero")
-    else:
-        q = cap * (s / s.sum())
-    meta = {"units": "Mt CO2", "long_name": f"provincial CO2 quota ({method})", "method": method,
-            "year": int(year), "cap_mt": float(cap)}
-    meta.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
-    return xr.DataArray(q, coords={"province": PROVINCES}, dims="province", name="quota", attrs=meta)
-
-
-def _int_option(name: str, value, lo: int, hi: int) -> int:
-    """An integer option in [lo, hi] or InputError."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise InputError(f"option {name} = {value!r}: expected an integer in {lo}..{hi}")
-    return int(value)
-
-
-def _unit_option(name: str, value) -> float:
-    """A float option in [0, 1] or InputError."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"option {name} = {value!r}: expected a number in [0, 1]") from None
-    if not 0 <= v <= 1:
-        raise InputError(f"option {name} = {value!r}: expected a number in [0, 1]")
-    return v
-
 
 # ----------------------------------------------------------------------------- stage 1a: projection
 
@@ -368,7 +268,7 @@ def cluster_provinces(data: xr.Dataset | None, year: int, n_clusters: int = 6) -
     """Ward clusters 1..n (by province), the linkage matrix and the indicator table."""
     from scipy.cluster.hierarchy import fcluster, linkage
     data = get_panel(data)
-    n_clusters = _int_option("n_clusters", n_clusters, 2, len(PROVINCES))
+    n_clusters = int_option("n_clusters", n_clusters, 2, len(PROVINCES))
     t, note = cluster_indicators(data, year)
     z = (t - t.mean()) / t.std(ddof=0)
     link = linkage(z.to_numpy(float), method="ward")
@@ -396,7 +296,7 @@ def dendrogram_figure(data: xr.Dataset | None, year: int, n_clusters: int = 6):
 
 def equity_weights(labels: np.ndarray, gdp_per_capita: np.ndarray, equity_range: tuple[float, float]) -> np.ndarray:
     """theta by province: equity weight of its type, linear in the type's GDP-per-capita rank (poorest = high)."""
-    lo, hi = (_unit_option("equity_range", v) for v in equity_range)
+    lo, hi = (unit_option("equity_range", v) for v in equity_range)
     if lo > hi:
         raise InputError(f"option equity_range = {equity_range!r}: expected (low, high) with low <= high")
     types = np.unique(labels)
@@ -587,17 +487,17 @@ def _validated(options: dict) -> dict:
     """Known options with defaults, each checked (unknown names are ignored)."""
     o = {**DEFAULTS, "results": None, "scenario": None, "mac": None,
          **{k: v for k, v in options.items() if k in DEFAULTS or k in ("results", "scenario", "mac")}}
-    o["seed"] = _int_option("seed", o["seed"], 0, 2 ** 32 - 1)
-    o["n_clusters"] = _int_option("n_clusters", o["n_clusters"], 2, len(PROVINCES))
-    o["n_particles"] = _int_option("n_particles", o["n_particles"], 2, 500)
-    o["n_iter"] = _int_option("n_iter", o["n_iter"], 1, 1000)
-    o["train_start"] = _int_option("train_start", o["train_start"], 1999, 2012)
-    o["mac_weight"] = _unit_option("mac_weight", o["mac_weight"])
+    o["seed"] = int_option("seed", o["seed"], 0, 2 ** 32 - 1)
+    o["n_clusters"] = int_option("n_clusters", o["n_clusters"], 2, len(PROVINCES))
+    o["n_particles"] = int_option("n_particles", o["n_particles"], 2, 500)
+    o["n_iter"] = int_option("n_iter", o["n_iter"], 1, 1000)
+    o["train_start"] = int_option("train_start", o["train_start"], 1999, 2012)
+    o["mac_weight"] = unit_option("mac_weight", o["mac_weight"])
     try:
         lo, hi = o["equity_range"]
     except (TypeError, ValueError):
         raise InputError(f"option equity_range = {o['equity_range']!r}: expected (low, high) in [0, 1]") from None
-    o["equity_range"] = (_unit_option("equity_range", lo), _unit_option("equity_range", hi))
+    o["equity_range"] = (unit_option("equity_range", lo), unit_option("equity_range", hi))
     if o["equity_range"][0] > o["equity_range"][1]:
         raise InputError(f"option equity_range = {o['equity_range']!r}: expected low <= high")
     if o["results"] is not None and not isinstance(o["results"], xr.Dataset):

@@ -37,8 +37,9 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .amlc import (_int_option, check_cap, check_year, forest_area_filled, get_panel, indicators_at, latest,
-                   quota_array, years_note)
+from .methods import (int_option, check_cap, check_year, get_panel, indicators_at, latest, quota_array,
+                      years_note)
+from .provincial import forest_area_filled
 from .data.provincial._provinces import PROVINCES
 
 FEATURE_GROUPS = {
@@ -129,8 +130,8 @@ class BPModel:
 def _options(options: dict) -> dict:
     """Validated BP options (unknown names ignored)."""
     o = {**DEFAULTS, **{k: v for k, v in options.items() if k in DEFAULTS}}
-    o["hidden"] = _int_option("hidden", o["hidden"], 1, 64)
-    o["seed"] = _int_option("seed", o["seed"], 0, 2 ** 32 - 1)
+    o["hidden"] = int_option("hidden", o["hidden"], 1, 64)
+    o["seed"] = int_option("seed", o["seed"], 0, 2 ** 32 - 1)
     try:
         o["alpha"] = float(o["alpha"])
     except (TypeError, ValueError):

@@ -24,7 +24,7 @@ POP -> resident population; GDP -> GRP (current prices); COE (kg CO2 per PPP $) 
 non-thermal share of power generation (a missing nuclear/solar/hydro value = no such plant = 0);
 SRV (service employment) -> tertiary share of GDP; FRT (forest rents, % GDP) -> forest area per
 GDP (m2 per 10k yuan); FAR -> forest area (6th inventory 1999-2003; Xinjiang PROXY, see
-:func:`cge.quota.amlc.forest_area_filled`); L (labour cost) -> GDP per capita (10k yuan per
+:func:`cge.quota.provincial.forest_area_filled`); L (labour cost) -> GDP per capita (10k yuan per
 person; the panel's labour series is population rescaled, so GDP per worker is proportional).
 Deviations: latest-year values instead of the paper's 5-year means and cumulative population
 and GDP since 1990 (the panel's population starts in 2000).
@@ -37,8 +37,8 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .amlc import (_int_option, check_cap, check_year, forest_area_filled, get_panel, indicators_at, quota_array,
-                   years_note)
+from .methods import int_option, check_cap, check_year, get_panel, indicators_at, quota_array, years_note
+from .provincial import forest_area_filled
 from .data.provincial._provinces import PROVINCES
 from .entropy import entropy_weight_table
 from .gravity import alliances_by_max_linkage, check_distances, gravity_linkage, gravity_mass
@@ -101,7 +101,7 @@ def game(data: xr.Dataset | None, year: int, n_alliances: int | None = 6, merge:
     """ACI, CRL, alliances and the intermediate tables of the provincial game."""
     data = get_panel(data)
     if n_alliances is not None:
-        n_alliances = _int_option("n_alliances", n_alliances, 1, len(PROVINCES))
+        n_alliances = int_option("n_alliances", n_alliances, 1, len(PROVINCES))
     if merge not in ("average", "single"):
         raise InputError(f"option merge = {merge!r}: use 'average' or 'single'")
     table, labour, note = indicator_table(data, year)

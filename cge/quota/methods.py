@@ -10,12 +10,15 @@ the runner passes ``results=`` (the results.nc Dataset), ``scenario=``, ``price=
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from sam.errors import InputError
+
+from .data.provincial._provinces import PROVINCES
 
 METHODS: dict[str, str] = {
     "equal_per_capita": "cge.quota.equity:equal_per_capita",
@@ -112,3 +115,85 @@ def check_quota(q: xr.DataArray, cap: float, name: str) -> xr.DataArray:
     if abs(v.sum() - cap) > REL_TOL * max(abs(cap), 1e-300):
         raise ValueError(f"{name}: quotas sum to {v.sum()!r}, cap is {cap!r} Mt CO2")
     return q
+
+
+# ----------------------------------------------------------------------------- helpers of the AMLC, BP and EGS methods
+
+
+def get_panel(data: xr.Dataset | None) -> xr.Dataset:
+    """The provincial panel (loaded when ``data`` is None), checked for the 30 provinces."""
+    if data is None:
+        from .provincial import load_panel
+        data = load_panel()
+    if not isinstance(data, xr.Dataset) or "province" not in data.dims:
+        raise InputError("data: expected the provincial panel (xarray.Dataset with a 'province' dimension, "
+                         "cge.quota.provincial.load_panel())")
+    got = [str(p) for p in data.province.values]
+    missing = [p for p in PROVINCES if p not in got]
+    unknown = [p for p in got if p not in PROVINCES]
+    if missing or unknown:
+        raise InputError(f"data: province(s) missing {missing}, unknown {unknown}")
+    return data.reindex(province=PROVINCES) if got != PROVINCES else data
+
+
+def latest(data: xr.Dataset, var: str, year: int) -> tuple[np.ndarray, int | None]:
+    """Values of ``var`` for the 30 provinces in ``year``, or in the latest earlier year with all 30 finite."""
+    if var in data and "year" not in data[var].dims:
+        return data[var].values.astype(float), None
+    y = latest_year(data, [var], year)
+    return data[var].sel(year=y).values.astype(float), y
+
+
+def indicators_at(data: xr.Dataset, variables: Sequence[str], year: int) -> tuple[pd.DataFrame, dict[str, int | None]]:
+    """Table (province x variable) of each variable's latest complete year <= ``year``, and the years used."""
+    cols, used = {}, {}
+    for v in variables:
+        cols[v], used[v] = latest(data, v, year)
+    return pd.DataFrame(cols, index=PROVINCES), used
+
+
+def years_note(used: dict[str, int | None], year: int) -> str:
+    """One line saying which indicator years stand in for ``year``."""
+    older = {k: y for k, y in used.items() if y is not None and y != year}
+    if not older:
+        return f"all indicators of {year}"
+    return (f"indicators of year {year} not all available: latest year with data used: "
+            + ", ".join(f"{k} {y}" for k, y in sorted(older.items())))
+
+
+def quota_array(shares: np.ndarray, cap: float, year: int, method: str, attrs: dict) -> xr.DataArray:
+    """cap x normalised non-negative shares as a DataArray (Mt CO2 by province) with metadata."""
+    s = np.asarray(shares, dtype=float)
+    if s.shape != (len(PROVINCES),) or not np.isfinite(s).all():
+        raise InputError(f"{method}: shares not finite for all 30 provinces")
+    s = np.where(np.abs(s) < 1e-15 * max(np.abs(s).max(), 1e-300), 0.0, s)
+    if (s < 0).any():
+        raise InputError(f"{method}: negative share for {[p for p, x in zip(PROVINCES, s) if x < 0]}")
+    if cap == 0:
+        q = np.zeros_like(s)
+    elif not s.sum() > 0:
+        raise InputError(f"{method}: all shares are zero")
+    else:
+        q = cap * (s / s.sum())
+    meta = {"units": "Mt CO2", "long_name": f"provincial CO2 quota ({method})", "method": method,
+            "year": int(year), "cap_mt": float(cap)}
+    meta.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
+    return xr.DataArray(q, coords={"province": PROVINCES}, dims="province", name="quota", attrs=meta)
+
+
+def int_option(name: str, value, lo: int, hi: int) -> int:
+    """An integer option in [lo, hi] or InputError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise InputError(f"option {name} = {value!r}: expected an integer in {lo}..{hi}")
+    return int(value)
+
+
+def unit_option(name: str, value) -> float:
+    """A float option in [0, 1] or InputError."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"option {name} = {value!r}: expected a number in [0, 1]") from None
+    if not 0 <= v <= 1:
+        raise InputError(f"option {name} = {value!r}: expected a number in [0, 1]")
+    return v

@@ -71,12 +71,14 @@ YEARLY = {
 }
 
 
-def _read(name: str, key: list[str]) -> pd.DataFrame:
-    """A data file, checked: it exists, has ``province`` and every one of the 30 provinces."""
+def _read(name: str, key: list[str], province_col: str = "province") -> pd.DataFrame:
+    """A data file, checked: it exists, has the ``key`` columns and every one of the 30 provinces
+    (in ``province_col``, returned as ``province``)."""
     path = DATA / name
     if not path.exists():
         raise InputError(f"{path}: file not found (see {DATA / 'SOURCES.md'})")
-    df = pd.read_csv(path)
+    df = pd.read_csv(path).rename(columns={province_col: "province"})
+    key = ["province" if c == province_col else c for c in key]
     missing = [c for c in key if c not in df.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {missing}")
@@ -111,8 +113,7 @@ def load_panel() -> xr.Dataset:
     cap = _read("capitals.csv", ["province", "lat", "lon", "capital"]).set_index("province").reindex(PROVINCES)
     ds = ds.assign_coords(lat=("province", cap["lat"].to_numpy(dtype=float)), lon=("province", cap["lon"].to_numpy(dtype=float)),
                           capital_city=("province", cap["capital"].astype(str).to_numpy()))
-    d = pd.read_csv(DATA / "capital_distances_km.csv").rename(columns={"province_from": "province"})
-    _check_provinces(d, "capital_distances_km.csv")
+    d = _read("capital_distances_km.csv", ["province_from", "province_to", "distance_km"], province_col="province_from")
     mat = d.pivot(index="province", columns="province_to", values="distance_km").reindex(index=PROVINCES, columns=PROVINCES)
     ds["distance_km"] = (("province", "province_to"), mat.to_numpy(dtype=float),
                          {"units": "km", "long_name": "great-circle distance between provincial capitals"})
@@ -122,21 +123,20 @@ def load_panel() -> xr.Dataset:
     return ds
 
 
-def _check_provinces(df: pd.DataFrame, name: str) -> None:
-    """Every province present (as ``province``), none unknown."""
-    got = set(df["province"])
-    if got - set(PROVINCES) or set(PROVINCES) - got:
-        raise InputError(f"{DATA / name}: provinces differ from the 30: missing {sorted(set(PROVINCES) - got)}, "
-                         f"unknown {sorted(got - set(PROVINCES))}")
-
-
-def require(ds: xr.Dataset, variables: list[str], year: int) -> xr.Dataset:
-    """``variables`` in ``year`` for all 30 provinces, or an error naming the variable, year and provinces with gaps."""
-    if year not in ds.year.values:
-        raise InputError(f"provincial panel: year {year} outside {int(ds.year.min())}-{int(ds.year.max())}")
-    out = ds[variables].sel(year=year)
-    for v in variables:
-        bad = [p for p, x in zip(PROVINCES, np.atleast_1d(out[v].values)) if not np.isfinite(x)]
-        if bad:
-            raise InputError(f"provincial panel: {v} ({ds[v].attrs.get('source_file', '?')}) has no value in {year} for {bad}")
-    return out
+def forest_area_filled(data: xr.Dataset) -> tuple[np.ndarray, str]:
+    """Forest area (10k ha) with Xinjiang's gap filled by a labelled PROXY from its forestry land."""
+    area = np.asarray(data["forest_area"].values, dtype=float).copy()
+    gaps = [p for p, a in zip(PROVINCES, area) if not np.isfinite(a)]
+    if not gaps:
+        return area, ""
+    fr = pd.read_csv(DATA / "forest_resources.csv").set_index("province").reindex(PROVINCES)
+    land, known = fr["forestry_land_10k_ha"].to_numpy(float), fr["forest_area_10k_ha"].to_numpy(float)
+    ok = np.isfinite(land) & np.isfinite(known) & (land > 0)
+    ratio = float(np.median(known[ok] / land[ok]))
+    for p in gaps:
+        i = PROVINCES.index(p)
+        if not np.isfinite(land[i]):
+            raise InputError(f"forest_resources.csv: {p} has neither forest area nor forestry land")
+        area[i] = land[i] * ratio
+    return area, (f"PROXY forest area for {gaps}: forestry land x median forest/forestry-land ratio "
+                  f"of the other provinces ({ratio:.3f}), 6th inventory 1999-2003 (forest_resources.csv)")
