@@ -1,7 +1,7 @@
 """Benchmark of the provincial quota methods: exact Shapley (n = 30, 200) and the three allocate functions.
 
 Run: ``.venv/bin/python benchmarks/bench_quota.py``.  Targets (issue 6): exact Shapley of the
-product game for n = 30 under 0.1 s and n = 200 under 1 s (shared :mod:`cge.quota.shapley`).
+product game for n = 30 under 0.1 s and n = 200 under 1 s (shared :mod:`cge.allocation.shapley`).
 Medians of repeated runs; the allocate functions run on the provincial panel for 2030 with
 default options (AMLC without CGE results: its PSO-tuned LS-SVR dominates the time).
 """
@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 
 import cge  # noqa: F401
-from cge.quota import amlc, bp, egs
-from cge.quota.provincial import load_panel
-from cge.quota.shapley import shapley_product_game
+from cge.allocation.provincial import amlc, bp, egs
+from cge.allocation.provincial.panel import load_panel
+from cge.allocation.shapley import shapley_product_game
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:

@@ -41,8 +41,8 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=2020)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    from cge.quota.global_rights import allocate, allocate_global, load_indicators, select_countries, write_outputs
-    from cge.quota.shapley import (product_game_value, shapley_brute_force, shapley_product_game,
+    from cge.allocation.global_rights.core import allocate, allocate_global, load_indicators, select_countries, write_outputs
+    from cge.allocation.shapley import (product_game_value, shapley_brute_force, shapley_product_game,
                                    shapley_product_game_mc)
     print(f"imports: {time.perf_counter() - t0:.2f} s")
     r = args.repeat

@@ -22,8 +22,8 @@ COMMAND_MODULES: list[str] = [
     "cge.runner",
     "cge.report",
     "cge.sweep",
-    "cge.quota.rights_cli",
-    "cge.quota.quota_cli",
+    "cge.allocation.global_rights.cli",
+    "cge.allocation.provincial.cli",
 ]
 
 

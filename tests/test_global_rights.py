@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from cge.quota import gravity_linkage
-from cge.quota.global_rights import (INDICATORS, PRINCIPLES, allocate, allocate_global, baseline_co2_mt,
+from cge.allocation import gravity_linkage
+from cge.allocation.global_rights.core import (INDICATORS, PRINCIPLES, allocate, allocate_global, baseline_co2_mt,
                                      budget_scenario_toml, default_raw_dir, load_indicators, national_cap_path,
                                      rights_table, select_countries, write_outputs)
-from cge.quota.shapley import product_game_value, shapley_brute_force
+from cge.allocation.shapley import product_game_value, shapley_brute_force
 from sam.errors import InputError
 
 
@@ -27,15 +27,15 @@ def raw() -> Path:
 
 
 @pytest.fixture(scope="module")
-def indicators(raw):
-    ind = load_indicators(2019, raw)
+def indicators():
+    ind = load_indicators(2019)                  # the shipped copy of the series (no ../shared needed)
     table, excluded, _ = select_countries(ind)
     return ind, table, excluded
 
 
 @pytest.fixture(scope="module")
-def ds(raw) -> xr.Dataset:
-    return allocate_global(2019, 15, raw)
+def ds() -> xr.Dataset:
+    return allocate_global(2019, 15)
 
 
 def test_shares_sum_to_one_and_are_positive(ds):
@@ -169,9 +169,9 @@ def raw_copy(raw, tmp_path) -> Path:
     return dst
 
 
-def test_unknown_country_code_in_request(raw):
+def test_unknown_country_code_in_request():
     with pytest.raises(InputError, match="unknown country code.*'XXX'"):
-        allocate_global(2019, 2, raw, countries=["CHN", "USA", "XXX"])
+        allocate_global(2019, 2, countries=["CHN", "USA", "XXX"])
 
 
 def test_unknown_country_code_in_file(raw_copy):
@@ -218,10 +218,10 @@ def test_non_positive_distance(indicators):
     assert gravity_linkage([1.0, 2.0], [1.0, 1.0], d)[0, 1] == pytest.approx(2.0 / 25.0)
 
 
-def test_year_and_count_out_of_range(raw, indicators):
+def test_year_and_count_out_of_range(indicators):
     ind, table, _ = indicators
     with pytest.raises(InputError, match="year 2021 outside 2016-2020"):
-        load_indicators(2021, raw)
+        load_indicators(2021)
     with pytest.raises(InputError, match="n_alliances = 0"):
         allocate(table, 0, ind.spec)
 
@@ -231,3 +231,20 @@ def test_every_indicator_has_a_principle_and_dimension(indicators):
     grid = ind.spec.loc[list(INDICATORS), ["principle", "dimension"]]
     assert len({tuple(r) for r in grid.to_numpy()}) == 9          # the 3 x 3 grid of Table 1
     assert grid.principle.value_counts().to_dict() == {p: 3 for p in PRINCIPLES}
+
+
+# ----------------------------------------------------------------------------- the shipped copy of the raw series
+def test_shipped_series_equal_the_raw_files(raw):
+    """data/wdi_derived_1990_2020.csv and capitals.csv are what build_wdi_derived.py makes from the raw data."""
+    from cge.allocation.global_rights.core import CAPITALS_FILE, DATA_DIR, DERIVED_FILE
+    from cge.allocation.global_rights.data.build_wdi_derived import derived_tables
+    table, capitals = derived_tables(raw)
+    shipped = pd.read_csv(DATA_DIR / DERIVED_FILE)
+    pd.testing.assert_frame_equal(shipped, table.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(pd.read_csv(DATA_DIR / CAPITALS_FILE), capitals.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def test_shipped_and_raw_indicators_agree(raw, indicators):
+    from_raw = load_indicators(2019, raw).table
+    pd.testing.assert_frame_equal(indicators[0].table, from_raw, check_exact=False, rtol=1e-12)

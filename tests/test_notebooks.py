@@ -24,16 +24,6 @@ PARAMS = {
 }
 
 
-def _needs_raw(path: Path) -> str | None:
-    """Why a notebook cannot run here (its raw data are read from ../shared), or None."""
-    if path.name == "04_global_rights.ipynb":
-        from cge.quota.global_rights import default_raw_dir
-        raw = default_raw_dir()
-        if not (raw / "capitals" / "capitals_latlon.csv").exists():
-            return f"global raw data not found at {raw}"
-    return None
-
-
 def _notebooks() -> list[Path]:
     return sorted(NB.glob("*.ipynb"))
 
@@ -53,15 +43,20 @@ def test_every_notebook_has_parameters_and_no_outputs():
 @pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.stem)
 def test_notebook_executes(path, tmp_path, monkeypatch):
     from nbclient import NotebookClient
-    if why := _needs_raw(path):
-        pytest.skip(why)
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     nb = nbformat.read(path, as_version=4)
     for c in nb.cells:
         if "parameters" in c.metadata.get("tags", []):
             c.source = PARAMS[path.name].format(tmp=tmp_path)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}})
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NB)}})   # where Jupyter starts the kernel
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+
+
+def test_relative_paths_resolve_to_the_repository_from_notebooks(monkeypatch):
+    from cge.paths import project_path
+    monkeypatch.chdir(NB)
+    assert project_path("results") == ROOT / "results"
+    assert project_path("/tmp/x") == Path("/tmp/x")

@@ -6,10 +6,10 @@ import pytest
 import xarray as xr
 
 import cge  # noqa: F401
-from cge.quota import amlc
-from cge.quota.lssvm import LSSVR
-from cge.quota.provincial import PROVINCES, load_panel
-from cge.quota.pso import pso_minimize
+from cge.allocation.provincial import amlc
+from cge.allocation.provincial.lssvm import LSSVR
+from cge.allocation.provincial.panel import PROVINCES, load_panel
+from cge.allocation.provincial.pso import pso_minimize
 from sam.errors import InputError
 
 FAST = {"n_particles": 6, "n_iter": 4}          # small swarm: the tests check mechanics, not the tuning

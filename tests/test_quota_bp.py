@@ -6,8 +6,8 @@ import pytest
 import xarray as xr
 
 import cge  # noqa: F401
-from cge.quota import bp
-from cge.quota.provincial import PROVINCES, load_panel
+from cge.allocation.provincial import bp
+from cge.allocation.provincial.panel import PROVINCES, load_panel
 from sam.errors import InputError
 
 

@@ -6,9 +6,9 @@ import pytest
 import xarray as xr
 
 import cge  # noqa: F401
-from cge.quota import egs
-from cge.quota.provincial import PROVINCES, load_panel
-from cge.quota.shapley import product_game_value, shapley_product_game, shapley_product_game_mc
+from cge.allocation.provincial import egs
+from cge.allocation.provincial.panel import PROVINCES, load_panel
+from cge.allocation.shapley import product_game_value, shapley_product_game, shapley_product_game_mc
 from sam.errors import InputError
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.quota.entropy import entropy, entropy_weight_table, entropy_weights, minmax_normalise
+from cge.allocation.entropy import entropy, entropy_weight_table, entropy_weights, minmax_normalise
 
 # columns: A = 0, 1, 2 (benefit); B = 5, 5, 5 (constant); C = 3, 0, 0 (benefit)
 X = np.array([[0.0, 5.0, 3.0],

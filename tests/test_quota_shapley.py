@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from cge.quota.shapley import (group_game, product_game_value, shapley_brute_force, shapley_monte_carlo,
+from cge.allocation.shapley import (group_game, product_game_value, shapley_brute_force, shapley_monte_carlo,
                                shapley_product_game, shapley_product_game_mc, two_stage_shapley)
 
 

@@ -10,7 +10,7 @@ Steps (the paper's STAR Methods, Equations 1-13), reusing :mod:`.entropy`, :mod:
    scores Sc, Ec, Ev; gravity mass (Sc Ec Ev)^(1/3).
 3. Carbon-reduction linkage CRL_ij = m_i m_j / (D_ij^2 L_i L_j) (Eq. 8) with D the great-circle
    distance between provincial capitals (km, panel ``distance_km``) and L a labour-cost proxy.
-4. Alliances by maximum linkage (:func:`cge.quota.gravity.alliances_by_max_linkage`), brought to
+4. Alliances by maximum linkage (:func:`cge.allocation.gravity.alliances_by_max_linkage`), brought to
    ``n_alliances`` = 6 (ASSUMPTION: the paper has 15 alliances for 184 countries, about 12
    countries each; 6 alliances of about 5 provinces keep the groups small enough to be
    regional and match AMLC's six types for comparison; ``None`` keeps the natural count of the
@@ -24,7 +24,7 @@ POP -> resident population; GDP -> GRP (current prices); COE (kg CO2 per PPP $) 
 non-thermal share of power generation (a missing nuclear/solar/hydro value = no such plant = 0);
 SRV (service employment) -> tertiary share of GDP; FRT (forest rents, % GDP) -> forest area per
 GDP (m2 per 10k yuan); FAR -> forest area (6th inventory 1999-2003; Xinjiang PROXY, see
-:func:`cge.quota.provincial.forest_area_filled`); L (labour cost) -> GDP per capita (10k yuan per
+:func:`cge.allocation.provincial.panel.forest_area_filled`); L (labour cost) -> GDP per capita (10k yuan per
 person; the panel's labour series is population rescaled, so GDP per worker is proportional).
 Deviations: latest-year values instead of the paper's 5-year means and cumulative population
 and GDP since 1990 (the panel's population starts in 2000).
@@ -37,12 +37,12 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .methods import int_option, check_cap, check_year, get_panel, indicators_at, quota_array, years_note
-from .provincial import forest_area_filled
-from .data.provincial._provinces import PROVINCES
-from .entropy import entropy_weight_table
-from .gravity import alliances_by_max_linkage, check_distances, gravity_linkage, gravity_mass
-from .shapley import two_stage_shapley
+from .rules import int_option, check_cap, check_year, get_panel, indicators_at, quota_array, years_note
+from .panel import forest_area_filled
+from .data._provinces import PROVINCES
+from ..entropy import entropy_weight_table
+from ..gravity import alliances_by_max_linkage, check_distances, gravity_linkage, gravity_mass
+from ..shapley import two_stage_shapley
 
 PRINCIPLES = ("equity", "efficiency", "ecology")
 DIMENSIONS = ("society", "economy", "environment")

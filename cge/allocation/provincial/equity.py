@@ -19,7 +19,7 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .methods import check_cap, latest_year, shares_to_quota
+from .rules import check_cap, latest_year, shares_to_quota
 
 NOTE_YEAR = "indicators from the latest panel year <= the requested year with data for all 30 provinces"
 EQUITY = ("equal_per_capita", "grandfathering", "ability_to_pay", "historical_responsibility")

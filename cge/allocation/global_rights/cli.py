@@ -38,7 +38,7 @@ def _handle(args) -> int:
 
     from sam.errors import InputError
 
-    from .global_rights import allocate_global, rights_table, write_budget_scenario, write_outputs
+    from .core import allocate_global, rights_table, write_budget_scenario, write_outputs
     t0 = time.perf_counter()
     try:
         ds = allocate_global(args.year, args.alliances or None, equity_basis=args.equity_basis,

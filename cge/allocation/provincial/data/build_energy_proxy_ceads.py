@@ -29,7 +29,7 @@ from _provinces import PROVINCES
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(__file__).resolve().parents[5] / "shared" / "data" / "raw"
-if not SHARED.exists():  # /work/main/cge/quota/data/provincial -> /work/shared
+if not SHARED.exists():  # /work/main/cge/allocation/provincial/data -> /work/shared
     SHARED = Path("/work/shared/data/raw")
 CEADS = SHARED / "ceads" / "provincial"
 EF_CSV = SHARED / "emission_factors" / "ipcc2006_stationary_combustion_default_EF_kg_per_TJ.csv"

@@ -1,7 +1,7 @@
 """Efficiency-based quotas by zero-sum-gains DEA (Lins et al. 2003; Gomes and Lins 2008).
 
 CO2 is the input to reallocate; capital (real stock), labour (a PROXY: population x national
-labour-force ratio, see ``data/provincial/SOURCES.md``) and energy (total consumption) are the
+labour-force ratio, see ``data/SOURCES.md``) and energy (total consumption) are the
 other inputs, GDP the output. A province's efficiency is the input-oriented radial score on the
 CO2 input alone (the other inputs are held fixed)::
 
@@ -23,7 +23,7 @@ from scipy.optimize import linprog
 
 from sam.errors import InputError
 
-from .methods import check_cap, latest_year, shares_to_quota
+from .rules import check_cap, latest_year, shares_to_quota
 
 INPUTS = ("capital", "labour", "energy")
 OUTPUT = "gdp"

@@ -9,8 +9,8 @@ Machines*, eq. 3.11):
 
 and the prediction is ``f(x) = sum_i alpha_i k(x, x_i) + b``.  ``gamma`` (> 0) is the
 regularisation weight (large = fit closely), ``sigma`` (> 0) the kernel width in the units of
-the (standardised) features.  Used by :mod:`cge.quota.amlc` with hyperparameters tuned by
-:func:`cge.quota.pso.pso_minimize`.
+the (standardised) features.  Used by :mod:`cge.allocation.provincial.amlc` with hyperparameters tuned by
+:func:`cge.allocation.provincial.pso.pso_minimize`.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ three groups (enterprise production, household consumption, regional environment
 normalised over the regions of each year, predicts the other provinces and adds them up to a
 national total.  Here:
 
-* **Training data**: the documented values of ``cge/quota/data/provincial/ets_pilot_caps.csv``
+* **Training data**: the documented values of ``cge/allocation/provincial/data/ets_pilot_caps.csv``
   (column ``cap_mt``; never the unverified secondary figures): 12 pilot-years in 4 pilots
   (Guangdong 4, Chongqing 4 of which 2 extrapolated from the published rule, Hubei 3,
   Beijing 1).  That is very few points: the network is small (one hidden layer of 4 logistic
@@ -37,10 +37,10 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .methods import (int_option, check_cap, check_year, get_panel, indicators_at, latest, quota_array,
+from .rules import (int_option, check_cap, check_year, get_panel, indicators_at, latest, quota_array,
                       years_note)
-from .provincial import forest_area_filled
-from .data.provincial._provinces import PROVINCES
+from .panel import forest_area_filled
+from .data._provinces import PROVINCES
 
 FEATURE_GROUPS = {
     "enterprise_production": {"secondary_share": "% of GDP", "energy_intensity": "tce per 10k yuan",
@@ -82,7 +82,7 @@ def normalise(t: pd.DataFrame) -> pd.DataFrame:
 
 def pilot_caps(statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Documented pilot caps (pilot, province, year, cap_mt, cap_status), optionally only some statuses."""
-    from .provincial import DATA
+    from .panel import DATA
     path = DATA / "ets_pilot_caps.csv"
     if not path.exists():
         raise InputError(f"{path}: file not found")

@@ -3,14 +3,14 @@
 Pipeline (``allocate_global``): the nine indicators of the paper's Table 1 (society, economy,
 environment x equity, efficiency, ecology) from the World Bank files in
 ``../shared/data/raw/global/`` -> min-max normalisation and entropy weights
-(:mod:`cge.quota.entropy`) -> equity, efficiency and ecology indices and the abatement
+(:mod:`cge.allocation.entropy`) -> equity, efficiency and ecology indices and the abatement
 capacity index ACI = Eq + Ef + El (Equation 9) -> carbon-reduction gravity linkage between
-capitals (:mod:`cge.quota.gravity`, Equation 8) -> alliances by maximum linkage ->
-two-stage Shapley value with v(S) = (sum ACI) x (sum CRL) (:mod:`cge.quota.shapley`,
+capitals (:mod:`cge.allocation.gravity`, Equation 8) -> alliances by maximum linkage ->
+two-stage Shapley value with v(S) = (sum ACI) x (sum CRL) (:mod:`cge.allocation.shapley`,
 Equations 10-13) -> each country's share of global rights and the part of it due to each
 principle.  ``allocate`` runs the same steps on any indicator table (provinces included).
 
-The indicator definitions, source files and units are data (``data/global/indicators.csv``);
+The indicator definitions, source files and units are data (``data/indicators.csv``);
 every departure from the paper is listed in the result's ``deviations`` attribute and in
 the README (section "Global emission rights by country").
 """
@@ -27,11 +27,12 @@ import xarray as xr
 from sam.errors import InputError
 from sam.readers import read_csv_checked
 
-from .entropy import entropy_weight_table
-from .gravity import alliances_by_max_linkage, check_distances, distance_matrix_km, gravity_linkage, gravity_mass
-from .shapley import two_stage_shapley
+from ...paths import scenario_data_dir
+from ..entropy import entropy_weight_table
+from ..gravity import alliances_by_max_linkage, check_distances, distance_matrix_km, gravity_linkage, gravity_mass
+from ..shapley import two_stage_shapley
 
-DATA_DIR = Path(__file__).resolve().parent / "data" / "global"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 PRINCIPLES = ("equity", "efficiency", "ecology")
 DIMENSIONS = ("society", "economy", "environment")
 INDICATORS = ("POP", "GDP", "COE", "URB", "COP", "CFT", "SRV", "FRT", "FAR")
@@ -40,6 +41,8 @@ FIRST_YEAR, LAST_YEAR, CUM_START, WINDOW = 2016, 2020, 1990, 5
 EQUITY_BASES = ("cumulative", "table1")
 LABOUR_PROXIES = ("gdp_per_employed", "gdp_per_capita_ppp")
 PAPER_COUNTRIES = 184
+DERIVED_FILE = "wdi_derived_1990_2020.csv"      # shipped copy of the raw series used (data/build_wdi_derived.py)
+CAPITALS_FILE = "capitals.csv"
 
 
 def default_raw_dir() -> Path:
@@ -65,9 +68,10 @@ def _gapminder() -> dict[str, str]:
     return dict(zip(df.gapminder, df.iso3))
 
 
-def read_capitals(raw: Path) -> pd.DataFrame:
-    """Capital coordinates (decimal degrees) indexed by ISO3; entities without coordinates dropped."""
-    path = raw / "capitals" / "capitals_latlon.csv"
+def read_capitals(raw: Path | None) -> pd.DataFrame:
+    """Capital coordinates (decimal degrees) indexed by ISO3; entities without coordinates dropped.
+    ``raw`` None: the shipped copy ``data/capitals.csv``."""
+    path = DATA_DIR / CAPITALS_FILE if raw is None else raw / "capitals" / "capitals_latlon.csv"
     df = read_csv_checked(path, required=["iso3", "country", "lat", "lon"], numeric=["lat", "lon"],
                           allow_blank=["lat", "lon"])
     return df.dropna(subset=["lat", "lon"]).set_index("iso3")[["country", "lat", "lon"]]
@@ -136,10 +140,28 @@ def _cumulative(wide: pd.DataFrame, year: int) -> tuple[pd.Series, pd.Series]:
 CO2_FILE = "wdi_open_numbers_transcribed/en_atm_co2e_kt_1990_2020.csv"
 
 
-def _source(rel: str, raw: Path, known: set[str], cache: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Countries x years of one raw file, read once per call of :func:`load_indicators`."""
+def read_derived() -> pd.DataFrame:
+    """The shipped indicator series (iso3, year, one column per raw file), built from the raw files."""
+    path = DATA_DIR / DERIVED_FILE
+    df = read_csv_checked(path, required=["iso3", "year"], numeric=["year"])
+    values = [c for c in df.columns if c not in ("iso3", "year")]
+    df[values] = df[values].apply(pd.to_numeric, errors="raise")
+    return df
+
+
+def _source(rel: str, raw: Path | None, known: set[str], cache: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Countries x years of one raw file (``raw`` None: its shipped copy), read once per call of
+    :func:`load_indicators`."""
     if rel not in cache:
-        if rel.startswith("wdi_open_numbers_transcribed/"):
+        if raw is None:
+            if "__derived__" not in cache:
+                cache["__derived__"] = read_derived()
+            d = cache["__derived__"]
+            if rel not in d.columns:
+                raise InputError(f"{DATA_DIR / DERIVED_FILE}: no column {rel!r} (rebuild with build_wdi_derived.py)")
+            cache[rel] = d.pivot_table(index="iso3", columns="year", values=rel, aggfunc="first").rename(
+                columns=int).rename_axis(index=None, columns=None)
+        elif rel.startswith("wdi_open_numbers_transcribed/"):
             first = CUM_START if rel == CO2_FILE else FIRST_YEAR
             cache[rel] = read_transcribed(raw / rel, range(first, LAST_YEAR + 1), known)
         else:
@@ -172,21 +194,24 @@ def _coverage_note(code: str, cumulative: bool, used: pd.Series, year: int, wind
 
 def load_indicators(year: int, raw_dir: str | Path | None = None, equity_basis: str = "cumulative",
                     labour_proxy: str = "gdp_per_employed") -> Indicators:
-    """The indicator table for ``year`` from the raw global files (no country dropped yet)."""
-    raw = Path(raw_dir) if raw_dir is not None else default_raw_dir()
-    if not raw.exists():
-        raise InputError(f"{raw}: global raw-data folder not found (set CGE_RAW_DIR or pass raw_dir)")
+    """The indicator table for ``year`` (no country dropped yet): from the shipped copy of the
+    series (``raw_dir`` None, the default) or from the raw global files in ``raw_dir``."""
+    raw = Path(raw_dir) if raw_dir is not None else None
+    if raw is not None and not raw.exists():
+        raise InputError(f"{raw}: global raw-data folder not found (pass another raw_dir, or none for the shipped copy)")
     window = _window(year)
     spec = indicator_spec(equity_basis, labour_proxy)
     caps = read_capitals(raw)
     known = set(caps.index) | set(_gapminder().values())
     cache: dict[str, pd.DataFrame] = {}
-    pop_file = raw / spec.loc["POP", "source_file"]
     countries = sorted(set(_source(spec.loc["POP", "source_file"], raw, known, cache).index) & set(caps.index))
-    names = pd.read_csv(pop_file, usecols=["Country Name", "Country Code"]).drop_duplicates("Country Code")
     table = pd.DataFrame(index=pd.Index(countries, name="iso3"))
-    table["country"] = names.set_index("Country Code")["Country Name"].reindex(countries).fillna(
-        caps.country.reindex(countries))
+    if raw is None:
+        table["country"] = caps.country.reindex(countries)
+    else:
+        names = pd.read_csv(raw / spec.loc["POP", "source_file"], usecols=["Country Name", "Country Code"])
+        table["country"] = names.drop_duplicates("Country Code").set_index("Country Code")["Country Name"].reindex(
+            countries).fillna(caps.country.reindex(countries))
     notes: list[str] = []
     for code, row in spec.iterrows():
         wide = _yearly(code, spec, raw, known, cache)
@@ -445,7 +470,7 @@ def allocate_global(year: int = 2020, n_alliances: int | None = 15, raw_dir: str
         "deviations": "\n".join(f"- {d}" for d in devs),
         "sources": "; ".join(f"{k}: {ind.spec.loc[k, 'series']} ({ind.spec.loc[k, 'source_file']})"
                              for k in [*INDICATORS, "LAB"]) + "; capitals: capitals/capitals_latlon.csv "
-                   "(see ../shared/data/raw/global/SOURCES.md and cge/quota/data/global/SOURCES.md)",
+                   "(see ../shared/data/raw/global/SOURCES.md and cge/allocation/global_rights/data/SOURCES.md)",
     })
     ds["excluded_country"] = ("excluded", excluded.index.to_numpy(dtype=str))
     ds["excluded_missing"] = ("excluded", excluded.missing.to_numpy(dtype=str))
@@ -476,13 +501,13 @@ def alliance_table(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    from ..runner import _atomic
+    from ...runner import _atomic
     _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def _figures(ds: xr.Dataset, n_bars: int = 10) -> dict[str, bytes]:
     """World scatter map of capitals and principle bars of the largest alliances, as PNG bytes."""
-    from ..report import _fig
+    from ...report import _fig
     year = ds.attrs.get("year", "")
     names = list(ds.alliance.values)
 
@@ -526,7 +551,7 @@ def _figures(ds: xr.Dataset, n_bars: int = 10) -> dict[str, bytes]:
 
 def write_outputs(ds: xr.Dataset, out: str | Path) -> dict[str, Path]:
     """Write the CSV/Markdown tables, the NetCDF file and the figures atomically; return the paths."""
-    from ..runner import _atomic
+    from ...runner import _atomic
     out = Path(out)
     year = ds.attrs.get("year", "na")
     rt = rights_table(ds)
@@ -573,7 +598,7 @@ def carbon_budget_gt(warming_c: float = 2.0, likelihood_pct: int = 67) -> tuple[
 
 def baseline_co2_mt(path: str | Path | None = None) -> pd.Series:
     """The model's baseline national CO2 path (Mt) by year, linear between anchors (as cge.drivers)."""
-    path = Path(path) if path else Path(__file__).resolve().parents[2] / "scenarios" / "data" / "co2_baseline.csv"
+    path = Path(path) if path else scenario_data_dir() / "co2_baseline.csv"
     df = read_csv_checked(path, required=["year", "value"], numeric=["year", "value"])
     years = np.arange(int(df.year.min()), int(df.year.max()) + 1)
     return pd.Series(np.interp(years, df.year, df.value), index=years, name="co2_mt")
@@ -618,11 +643,11 @@ def budget_scenario_toml(ds: xr.Dataset, iso3: str = "CHN", warming_c: float = 2
     lines = [
         f"# Cap-and-trade scenario from the global allocation (cge rights --year {ds.attrs.get('year')} "
         f"--alliances {ds.attrs.get('n_alliances')} --scenario-out ...); regenerate, do not edit by hand.",
-        f"# {iso3} share of global emission rights: {share:.6f} (Zhou et al. 2024 method, cge.quota.global_rights;",
+        f"# {iso3} share of global emission rights: {share:.6f} (Zhou et al. 2024 method, cge.allocation.global_rights;",
         f"#   equity basis {ds.attrs.get('equity_basis')}, labour proxy {ds.attrs.get('labour_proxy')}, "
         f"window {ds.attrs.get('window')}, {ds.attrs.get('n_countries')} countries).",
         f"# Global budget: {budget:g} GtCO2 from 1 Jan {since} for {warming_c:g} C at {likelihood_pct} % likelihood "
-        f"({source}; cge/quota/data/global/carbon_budget_ipcc_ar6.csv).",
+        f"({source}; cge/allocation/global_rights/data/carbon_budget_ipcc_ar6.csv).",
         f"# National budget = share x global = {info['national_budget_mt']:.0f} Mt CO2 from {since}.",
         (f"# ASSUMPTION: emissions {since}-{start_year - 1} follow the model baseline "
          "(scenarios/data/co2_baseline.csv,\n"
@@ -656,7 +681,7 @@ def write_budget_scenario(ds: xr.Dataset, path: str | Path, **kwargs) -> Path:
     """Write :func:`budget_scenario_toml` atomically and check that it loads as a scenario."""
     path = Path(path)
     _atomic_text(path, budget_scenario_toml(ds, name=path.stem, **kwargs))
-    from ..scenarios import load_scenario
+    from ...scenarios import load_scenario
     load_scenario(path)
     return path
 

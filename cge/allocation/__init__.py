@@ -1,9 +1,11 @@
-"""Quota methods: sharing an emission total among countries or provinces.
+"""Allocation of an emission total among provinces or countries.
 
-Shared building blocks (used by the global allocation and the provincial quota module):
-entropy weights (:mod:`.entropy`), the carbon-reduction gravity model and alliances
-(:mod:`.gravity`), exact and sampled Shapley values (:mod:`.shapley`).  The global allocation
-of Zhou et al. (2024) is :func:`allocate_global` (:mod:`.global_rights`, CLI ``cge rights``).
+* :mod:`.provincial`: the national cap of a CGE scenario shared among China's 30 provinces by
+  nine rules (equity family, ZSG-DEA, AMLC, BP network, entropy-gravity-Shapley); CLI ``cge quota``.
+* :mod:`.global_rights`: global emission rights by country (Zhou et al. 2024); CLI ``cge rights``.
+* shared methods: entropy weights (:mod:`.entropy`), the carbon-reduction gravity model and
+  alliances (:mod:`.gravity`), exact and sampled Shapley values (:mod:`.shapley`).
+
 Heavy modules load on first use.
 """
 from __future__ import annotations
@@ -17,20 +19,21 @@ _LAZY = {"allocate", "allocate_global", "load_indicators", "write_outputs", "rig
          "budget_scenario_toml", "write_budget_scenario", "national_cap_path"}
 
 
-_PROVINCIAL = {"run": "coupling", "METHODS": "methods", "get_method": "methods", "comparison_table": "metrics",
-               "gini": "metrics", "theil": "metrics"}
+_PROVINCIAL = {"run": "provincial.coupling", "RULES": "provincial.rules", "get_rule": "provincial.rules",
+               "comparison_table": "provincial.metrics", "gini": "provincial.metrics", "theil": "provincial.metrics",
+               "load_panel": "provincial.panel", "PROVINCES": "provincial.panel"}
 
 
 def __getattr__(name: str):
     """Lazy exports of the global allocation (it imports xarray and the raw-data readers)."""
-    if name in _PROVINCIAL:                      # provincial quotas (cge.quota.run is the function, not the module)
+    if name in _PROVINCIAL:                      # provincial quotas (cge.allocation.provincial.run is the function, not the module)
         import importlib
         value = getattr(importlib.import_module(f".{_PROVINCIAL[name]}", __name__), name)
         globals()[name] = value
         return value
     if name in _LAZY:
-        from . import global_rights
-        return getattr(global_rights, name)
+        from .global_rights import core
+        return getattr(core, name)
     raise AttributeError(name)
 
 

@@ -71,15 +71,15 @@ def method_metrics(quota: xr.DataArray, surplus: xr.DataArray, population: np.nd
 
 
 def comparison_table(ds: xr.Dataset) -> pd.DataFrame:
-    """One row per method of ``ds`` (the output of :func:`cge.quota.run`, with its population and gdp)."""
+    """One row per method of ``ds`` (the output of :func:`cge.allocation.provincial.run`, with its population and gdp)."""
     price, population, gdp = float(ds.attrs.get("price", np.nan)), ds.population.values, ds.gdp.values
     rows = {}
-    for m in ds.method.values:
-        r = method_metrics(ds.quota.sel({"method": m}), ds.surplus.sel({"method": m}), population, gdp)
+    for m in ds.rule.values:
+        r = method_metrics(ds.quota.sel({"rule": m}), ds.surplus.sel({"rule": m}), population, gdp)
         r["trade_value_surplus_bn_yuan"] = r["surplus_total_mt"] * price / 1000.0
         rows[str(m)] = r
     df = pd.DataFrame(rows).T
-    df.index.name = "method"
+    df.index.name = "rule"
     return df
 
 

@@ -7,7 +7,7 @@ Scope 2 (zero), Other Energy, Process, Scope 1 Total; Mt CO2. Kept: column ``Sco
 (= fuels + process) and ``Process`` for every sector row, plus the io42 field of the sector from
 ``sam/data/ceads_to_io42.csv`` (the SAM's own CEADs map). Check: the 47 rows add up to the
 sheet's total row ("Total Consumption"; "Total Emissions" in 2018-19 and Hunan 2017) (printed; stops on a gap > 1e-6 relative, or 1e-6 Mt absolute).
-Run: ``.venv/bin/python cge/quota/data/provincial/build_ceads_sector_co2.py``.
+Run: ``.venv/bin/python cge/allocation/provincial/data/build_ceads_sector_co2.py``.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ copied from the shared provincial panel so that the quota module runs without ..
 Source: ``shared/data/raw/china_provincial/derived/province_panel_1997_2024.csv`` (see its
 SOURCES.md: NBS via Wind/CREA for population and generation, CEADs for CO2). Rows 1997-2019
 (the CEADs years). Population: the yearbook vintage (2000-2019), census-revised where the
-yearbook has no value. Run: ``.venv/bin/python cge/quota/data/provincial/build_panel_core.py``.
+yearbook has no value. Run: ``.venv/bin/python cge/allocation/provincial/data/build_panel_core.py``.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 ``load_panel()`` returns an ``xarray.Dataset`` with dimensions ``province`` (the 30 names of
 ``PROVINCES``, in that order) and ``year``, built from the files under
-``cge/quota/data/provincial/`` (each with its source in ``SOURCES.md`` there). Variables:
+``cge/allocation/provincial/data/`` (each with its source in ``SOURCES.md`` there). Variables:
 
 =====================  ===========================================  ======================
 variable               meaning                                      units
@@ -34,9 +34,9 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .data.provincial._provinces import PROVINCES
+from .data._provinces import PROVINCES
 
-DATA = Path(__file__).resolve().parent / "data" / "provincial"
+DATA = Path(__file__).resolve().parent / "data"
 
 # file -> {column: (variable, units, long_name)}
 YEARLY = {
@@ -101,7 +101,7 @@ def load_panel() -> xr.Dataset:
         ds = xr.Dataset.from_dataframe(df).rename({c: v[0] for c, v in cols.items()})
         for c, (v, units, long) in cols.items():
             ds[v] = ds[v].astype(float)
-            ds[v].attrs = {"units": units, "long_name": long, "source_file": f"cge/quota/data/provincial/{name}"}
+            ds[v].attrs = {"units": units, "long_name": long, "source_file": f"cge/allocation/provincial/data/{name}"}
         parts.append(ds)
     ds = xr.merge(parts, join="outer").reindex(province=PROVINCES)
     ds = ds.sel(year=slice(1997, None))
@@ -119,7 +119,7 @@ def load_panel() -> xr.Dataset:
                          {"units": "km", "long_name": "great-circle distance between provincial capitals"})
     ds = ds.assign_coords(province_to=PROVINCES)
     ds.attrs = {"title": "provincial panel for the quota methods (30 provinces, no Tibet)",
-                "sources": "cge/quota/data/provincial/SOURCES.md"}
+                "sources": "cge/allocation/provincial/data/SOURCES.md"}
     return ds
 
 

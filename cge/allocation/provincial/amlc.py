@@ -65,11 +65,11 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .data.provincial._provinces import PROVINCES
+from .data._provinces import PROVINCES
 from .lssvm import LSSVR
-from .methods import (int_option, unit_option, check_cap, check_year, get_panel, indicators_at, latest,
+from .rules import (int_option, unit_option, check_cap, check_year, get_panel, indicators_at, latest,
                       quota_array, years_note)
-from .provincial import forest_area_filled
+from .panel import forest_area_filled
 from .pso import pso_minimize
 
 # ----------------------------------------------------------------------------- stage 1a: projection
@@ -406,7 +406,7 @@ CEADS_SECTOR_FILE = "ceads_provincial_co2_by_sector.csv"
 
 def ceads_sector_mix(year: int) -> tuple[np.ndarray, str] | None:
     """w (province x group) from CEADs provincial CO2 by sector (latest year <= ``year``), or None if absent."""
-    from .provincial import DATA
+    from .panel import DATA
     path = DATA / CEADS_SECTOR_FILE
     if not path.exists():
         return None

@@ -1,10 +1,10 @@
-"""Provincial quotas coupled to the CGE: ``run(results, scenario, year, methods)``.
+"""Provincial quotas coupled to the CGE: ``run(results, scenario, year, rules)``.
 
 From ``results.nc`` (dims scenario, year, sector) for one scenario and year:
 
 * **cap** = the scenario's national CO2 (``co2``, Mt); **price** = its carbon price (yuan/t, 2017 prices);
 * **projected emissions by province**: each province's CEADs CO2 by CEADs sector in the base year
-  (``data/provincial/ceads_provincial_co2_by_sector.csv``) grown by the CGE's CO2 change of the
+  (``data/ceads_provincial_co2_by_sector.csv``) grown by the CGE's CO2 change of the
   same sector group, ``projected_p = sum_g base_p,g x co2_g(scenario, year) / co2_g(scenario, base)``,
   then scaled so that the 30 provinces add up to the national CO2 of the scenario and year.
   Groups: the io42 field of each CEADs sector in ``sam/data/ceads_to_io42.csv`` (the SAM's own map),
@@ -31,12 +31,12 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from . import provincial
-from .methods import check_cap, latest_year, resolve_methods, get_method, REL_TOL
+from ...paths import sam_data_dir
+from . import panel as provincial
+from .rules import check_cap, latest_year, resolve_rules, get_rule, REL_TOL
 
-log = logging.getLogger("cge.quota")
-ROOT = Path(__file__).resolve().parents[2]
-SAM_DATA = ROOT / "sam" / "data"
+log = logging.getLogger("cge.allocation")
+SAM_DATA = sam_data_dir()
 SECTOR_CO2_FILE = "ceads_provincial_co2_by_sector.csv"
 HOUSEHOLD_GROUP = "households"
 # map labels: ISO 3166-2:CN two-letter province codes (labels only)
@@ -143,7 +143,7 @@ def projected_emissions(res: xr.Dataset, scenario: str, year: int) -> xr.DataArr
 
 def _call(name: str, cap: float, year: int, panel: xr.Dataset, options: dict) -> xr.DataArray:
     """One method's quota, checked against the common interface."""
-    q = get_method(name)(cap, year, panel, **options)
+    q = get_rule(name)(cap, year, panel, **options)
     if not isinstance(q, xr.DataArray) or "province" not in q.dims:
         raise TypeError(f"{name}: allocate must return a DataArray by province, got {type(q).__name__}")
     q = q.reindex(province=provincial.PROVINCES)
@@ -160,7 +160,7 @@ def _method_attrs(name: str, q: xr.DataArray, ds: xr.Dataset) -> None:
     n = len(provincial.PROVINCES)
     for k, v in q.attrs.items():
         if isinstance(v, (list, tuple, np.ndarray)) and len(v) == n and np.issubdtype(np.asarray(v).dtype, np.number):
-            ds[f"{name}__{k}"] = ("province", np.asarray(v, dtype=float), {"method": name})
+            ds[f"{name}__{k}"] = ("province", np.asarray(v, dtype=float), {"rule": name})
         elif isinstance(v, (bool, np.bool_)):
             ds.attrs[f"{name}__{k}"] = int(v)
         elif isinstance(v, (int, float, str, np.integer, np.floating)):
@@ -169,7 +169,7 @@ def _method_attrs(name: str, q: xr.DataArray, ds: xr.Dataset) -> None:
             ds.attrs[f"{name}__{k}"] = str(v)
 
 
-def run(results: str | Path | xr.Dataset, scenario: str, year: int, methods: str | list[str] = "all", seed: int = 0,
+def run(results: str | Path | xr.Dataset, scenario: str, year: int, rules: str | list[str] = "all", seed: int = 0,
         out: str | Path | None = None, data: xr.Dataset | None = None) -> xr.Dataset:
     """Quotas, projected emissions, surplus (Mt CO2) and trade value (bn yuan) by method and province.
 
@@ -177,7 +177,7 @@ def run(results: str | Path | xr.Dataset, scenario: str, year: int, methods: str
     nothing written). ``data``: the provincial panel (default :func:`load_panel`). Unknown methods,
     scenario or year raise :class:`InputError`; a method that fails is reported in ``attrs['status']``.
     """
-    names = resolve_methods(methods)
+    names = resolve_rules(rules)
     res = load_results(results)
     cap, price = national(res, scenario, int(year))
     panel = provincial.load_panel() if data is None else data
@@ -201,16 +201,16 @@ def run(results: str | Path | xr.Dataset, scenario: str, year: int, methods: str
 
 def _assemble(quotas: dict, projected: xr.DataArray, cap: float, price: float, scenario: str, year: int,
               panel: xr.Dataset, status: dict) -> xr.Dataset:
-    """The output Dataset (dims method, province) with units, the cap and price as attributes."""
+    """The output Dataset (dims rule, province) with units, the cap and price as attributes."""
     ok = list(quotas)
     values = np.array([quotas[m].values for m in ok], dtype=float).reshape(len(ok), len(provincial.PROVINCES))
-    q = xr.DataArray(values, dims=("method", "province"),        # numpy str coords (pandas 3 strings break .sel)
-                     coords={"method": np.array(ok, dtype=str), "province": np.array(provincial.PROVINCES, dtype=str)})
+    q = xr.DataArray(values, dims=("rule", "province"),        # numpy str coords (pandas 3 strings break .sel)
+                     coords={"rule": np.array(ok, dtype=str), "province": np.array(provincial.PROVINCES, dtype=str)})
     q.attrs = {"units": "Mt CO2", "long_name": "provincial emission quota"}
     surplus = q - projected
     ds = xr.Dataset({
         "quota": q,
-        "projected": projected.broadcast_like(q).transpose("method", "province"),
+        "projected": projected.broadcast_like(q).transpose("rule", "province"),
         "surplus": surplus.assign_attrs(units="Mt CO2", long_name="quota - projected emissions (> 0: seller)"),
         "trade_value": (surplus * price / 1000.0).assign_attrs(
             units="billion yuan", long_name="value of the surplus (> 0) or deficit (< 0) at the carbon price"),
@@ -229,7 +229,7 @@ def _assemble(quotas: dict, projected: xr.DataArray, cap: float, price: float, s
         "title": f"provincial CO2 quotas, {scenario} {year}", "scenario": scenario, "year": year,
         "cap": cap, "cap_units": "Mt CO2 (national CO2 of the scenario and year in results.nc)",
         "price": price, "price_units": "yuan per t CO2, 2017 prices (carbon price in results.nc)",
-        "status": "; ".join(f"{m}: {s}" for m, s in status.items()), "methods_failed": ",".join(failed),
+        "status": "; ".join(f"{m}: {s}" for m, s in status.items()), "rules_failed": ",".join(failed),
         "indicator_note": f"provincial indicators from the latest panel year <= {year} with data (CO2, population "
                           f"and energy end in 2019); labour is a PROXY (population x national labour-force ratio)",
     })
@@ -241,14 +241,14 @@ def _assemble(quotas: dict, projected: xr.DataArray, cap: float, price: float, s
 
 def write_outputs(ds: xr.Dataset, out: Path, panel: xr.Dataset | None = None, seed: int = 0) -> dict[str, Path]:
     """NetCDF, CSV, metrics (CSV, Markdown) and figures under ``out``, every file written atomically."""
-    from ..runner import _atomic, write_netcdf
+    from ...runner import _atomic, write_netcdf
     from .metrics import comparison_table, to_markdown
     stem = f"{ds.attrs['scenario']}_{ds.attrs['year']}"
     paths = {"nc": out / f"{stem}.nc", "csv": out / f"{stem}.csv",
              "metrics_csv": out / f"{stem}_metrics.csv", "metrics_md": out / f"{stem}_metrics.md"}
     write_netcdf(ds, paths["nc"])
     table = ds[["quota", "projected", "surplus", "trade_value"]].to_dataframe().reset_index()[
-        ["method", "province", "quota", "projected", "surplus", "trade_value"]]
+        ["rule", "province", "quota", "projected", "surplus", "trade_value"]]
     table = table.rename(columns={"quota": "quota_mt", "projected": "projected_mt", "surplus": "surplus_mt",
                                   "trade_value": "trade_value_bn_yuan"})
     _atomic(paths["csv"], lambda t: table.to_csv(t, index=False))
@@ -271,22 +271,22 @@ def figures(ds: xr.Dataset, panel: xr.Dataset | None = None, seed: int = 0) -> d
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     figs = {}
-    provs, meths = [str(p) for p in ds.province.values], [str(m) for m in ds.method.values]
+    provs, meths = [str(p) for p in ds.province.values], [str(m) for m in ds.rule.values]
     if not meths:
         return figs
     x, w = np.arange(len(provs)), 0.8 / len(meths)
     fig, ax = plt.subplots(figsize=(14, 5))
     for k, m in enumerate(meths):
-        ax.bar(x + k * w - 0.4 + w / 2, ds.quota.sel({"method": m}), w, label=m)
-    ax.plot(x, ds.projected.isel(method=0), "k_", ms=10, label="projected")
+        ax.bar(x + k * w - 0.4 + w / 2, ds.quota.sel({"rule": m}), w, label=m)
+    ax.plot(x, ds.projected.isel(rule=0), "k_", ms=10, label="projected")
     ax.set_xticks(x, provs, rotation=70)
     ax.set_ylabel("quota, Mt CO2")
     ax.set_title(f"Quotas by method, {ds.attrs['scenario']} {ds.attrs['year']} (cap {ds.attrs['cap']:.0f} Mt)")
     ax.legend(ncol=5, fontsize=8)
-    figs["quota_by_method"] = fig
+    figs["quota_by_rule"] = fig
     fig, ax = plt.subplots(figsize=(14, 5))
     for k, m in enumerate(meths):
-        ax.bar(x + k * w - 0.4 + w / 2, ds.surplus.sel({"method": m}), w, label=m)
+        ax.bar(x + k * w - 0.4 + w / 2, ds.surplus.sel({"rule": m}), w, label=m)
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(x, provs, rotation=70)
     ax.set_ylabel("surplus (+) / deficit (-), Mt CO2")
@@ -302,13 +302,13 @@ def figures(ds: xr.Dataset, panel: xr.Dataset | None = None, seed: int = 0) -> d
 
 def _map_figure(ds: xr.Dataset, plt):
     """Small multiples: provincial capitals at lon/lat, coloured by surplus (Mt CO2), one panel per method."""
-    meths = [str(m) for m in ds.method.values]
+    meths = [str(m) for m in ds.rule.values]
     ncol = min(3, len(meths))
     nrow = -(-len(meths) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.6 * nrow), squeeze=False)
     lim = float(np.abs(ds.surplus).max()) or 1.0
     for ax, m in zip(axes.flat, meths):
-        sc = ax.scatter(ds.lon, ds.lat, c=ds.surplus.sel({"method": m}), cmap="RdBu", vmin=-lim, vmax=lim, s=180,
+        sc = ax.scatter(ds.lon, ds.lat, c=ds.surplus.sel({"rule": m}), cmap="RdBu", vmin=-lim, vmax=lim, s=180,
                         marker="s", edgecolor="k", linewidth=0.4)
         for p, lo, la in zip(ds.province.values, ds.lon.values, ds.lat.values):
             ax.annotate(ISO.get(str(p), str(p)[:3]), (lo, la), fontsize=6, ha="center", va="center")
@@ -322,7 +322,7 @@ def _map_figure(ds: xr.Dataset, plt):
 
 
 def _dendrogram(panel: xr.Dataset | None, year: int, seed: int):
-    """The AMLC cluster dendrogram if :mod:`cge.quota.amlc` exposes ``dendrogram_figure``; else None."""
+    """The AMLC cluster dendrogram if :mod:`cge.allocation.provincial.amlc` exposes ``dendrogram_figure``; else None."""
     try:
         from . import amlc
     except ImportError:

@@ -1,11 +1,11 @@
 """Registry of the provincial quota methods and the helpers they share.
 
 Every method is ``allocate(cap, year, data, **options) -> xr.DataArray``: Mt CO2 by ``province``
-(the 30 of :data:`cge.quota.provincial.PROVINCES`), summing to ``cap`` (Mt CO2) within 1e-9
+(the 30 of :data:`cge.allocation.provincial.panel.PROVINCES`), summing to ``cap`` (Mt CO2) within 1e-9
 relative, no negative quota, deterministic given ``seed``. ``data`` is the provincial panel
-(:func:`cge.quota.provincial.load_panel`). Methods accept and ignore options they do not use:
+(:func:`cge.allocation.provincial.panel.load_panel`). Methods accept and ignore options they do not use:
 the runner passes ``results=`` (the results.nc Dataset), ``scenario=``, ``price=`` (yuan/t) and
-``seed=`` to every method. Modules are imported on first use (:func:`get_method`).
+``seed=`` to every method. Modules are imported on first use (:func:`get_rule`).
 """
 from __future__ import annotations
 
@@ -18,38 +18,39 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .data.provincial._provinces import PROVINCES
+from .data._provinces import PROVINCES
 
-METHODS: dict[str, str] = {
-    "equal_per_capita": "cge.quota.equity:equal_per_capita",
-    "grandfathering": "cge.quota.equity:grandfathering",
-    "ability_to_pay": "cge.quota.equity:ability_to_pay",
-    "historical_responsibility": "cge.quota.equity:historical_responsibility",
-    "equity_mix": "cge.quota.equity:equity_mix",
-    "zsg_dea": "cge.quota.zsg_dea:allocate",
-    "amlc": "cge.quota.amlc:allocate",
-    "bp": "cge.quota.bp:allocate",
-    "egs": "cge.quota.egs:allocate",
+RULES: dict[str, str] = {
+    "equal_per_capita": "cge.allocation.provincial.equity:equal_per_capita",
+    "grandfathering": "cge.allocation.provincial.equity:grandfathering",
+    "ability_to_pay": "cge.allocation.provincial.equity:ability_to_pay",
+    "historical_responsibility": "cge.allocation.provincial.equity:historical_responsibility",
+    "equity_mix": "cge.allocation.provincial.equity:equity_mix",
+    "zsg_dea": "cge.allocation.provincial.zsg_dea:allocate",
+    "amlc": "cge.allocation.provincial.amlc:allocate",
+    "bp": "cge.allocation.provincial.bp:allocate",
+    "egs": "cge.allocation.provincial.egs:allocate",
 }
 
+METHODS = RULES        # the registry's former name, kept for scripts written before the rename
 REL_TOL = 1e-9          # acceptance: quotas sum to the cap within this relative tolerance
 
 
-def get_method(name: str) -> Callable[..., xr.DataArray]:
+def get_rule(name: str) -> Callable[..., xr.DataArray]:
     """The ``allocate`` function registered as ``name`` (imported now); InputError if unknown."""
-    if name not in METHODS:
-        raise InputError(f"unknown quota method {name!r}; known methods: {', '.join(METHODS)}")
-    module, func = METHODS[name].split(":")
+    if name not in RULES:
+        raise InputError(f"unknown quota rule {name!r}; known rules: {', '.join(RULES)}")
+    module, func = RULES[name].split(":")
     return getattr(importlib.import_module(module), func)
 
 
-def resolve_methods(methods: str | Iterable[str]) -> list[str]:
-    """``"all"``, ``"a,b"`` or a list -> method names, every one checked against the registry."""
-    names = list(METHODS) if methods == "all" else (
-        [m.strip() for m in methods.split(",") if m.strip()] if isinstance(methods, str) else list(methods))
-    unknown = [m for m in names if m not in METHODS]
+def resolve_rules(rules: str | Iterable[str]) -> list[str]:
+    """``"all"``, ``"a,b"`` or a list -> rule names, every one checked against the registry."""
+    names = list(RULES) if rules == "all" else (
+        [m.strip() for m in rules.split(",") if m.strip()] if isinstance(rules, str) else list(rules))
+    unknown = [m for m in names if m not in RULES]
     if unknown or not names:
-        raise InputError(f"unknown quota method(s) {unknown or names}; known methods: {', '.join(METHODS)} (or 'all')")
+        raise InputError(f"unknown quota rule(s) {unknown or names}; known rules: {', '.join(RULES)} (or 'all')")
     return names
 
 
@@ -103,7 +104,7 @@ def shares_to_quota(weights: np.ndarray, cap: float, data: xr.Dataset, name: str
         raise InputError(f"{name}: weights must be finite, >= 0 and not all zero for the {data.sizes['province']} provinces")
     q = cap * w / w.sum()
     da = xr.DataArray(q, coords={"province": data.province.values}, dims="province", name="quota")
-    da.attrs = {"units": "Mt CO2", "method": name, "cap_mt": cap, **attrs}
+    da.attrs = {"units": "Mt CO2", "rule": name, "cap_mt": cap, **attrs}
     return check_quota(da, cap, name)
 
 
@@ -123,11 +124,11 @@ def check_quota(q: xr.DataArray, cap: float, name: str) -> xr.DataArray:
 def get_panel(data: xr.Dataset | None) -> xr.Dataset:
     """The provincial panel (loaded when ``data`` is None), checked for the 30 provinces."""
     if data is None:
-        from .provincial import load_panel
+        from .panel import load_panel
         data = load_panel()
     if not isinstance(data, xr.Dataset) or "province" not in data.dims:
         raise InputError("data: expected the provincial panel (xarray.Dataset with a 'province' dimension, "
-                         "cge.quota.provincial.load_panel())")
+                         "cge.allocation.provincial.panel.load_panel())")
     got = [str(p) for p in data.province.values]
     missing = [p for p in PROVINCES if p not in got]
     unknown = [p for p in got if p not in PROVINCES]
@@ -175,7 +176,7 @@ def quota_array(shares: np.ndarray, cap: float, year: int, method: str, attrs: d
         raise InputError(f"{method}: all shares are zero")
     else:
         q = cap * (s / s.sum())
-    meta = {"units": "Mt CO2", "long_name": f"provincial CO2 quota ({method})", "method": method,
+    meta = {"units": "Mt CO2", "long_name": f"provincial CO2 quota ({method})", "rule": method,
             "year": int(year), "cap_mt": float(cap)}
     meta.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
     return xr.DataArray(q, coords={"province": PROVINCES}, dims="province", name="quota", attrs=meta)
