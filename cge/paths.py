@@ -14,8 +14,12 @@ from pathlib import Path
 
 
 def _package_dir(package: str) -> Path:
-    """The folder of an installed (or source-tree) package, as a real path."""
-    return Path(str(resources.files(package)))
+    """The folder of an installed (or source-tree) package, as a real path; a source checkout
+    not installed (``PYTHONPATH=.``) falls back to the folder beside ``cge/``."""
+    try:
+        return Path(str(resources.files(package)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / package
 
 
 def shipped_scenarios() -> Path:

@@ -136,9 +136,11 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
 
 
 def _finish(ds: xr.Dataset, sc: Scenario, complete: bool) -> xr.Dataset:
-    ds.attrs = {"scenario": sc.name, "description": sc.description, "complete": int(complete),
+    import json
+    ds.attrs = {"scenario": sc.name, "description": sc.summary(), "note": sc.description, "complete": int(complete),
                 "closure": "baseline" if sc.kind == "baseline" else sc.policy_closure,
-                "scenario_file": os.path.relpath(sc.path) if sc.path else ""}
+                "scenario_file": os.path.relpath(sc.path) if sc.path else "",
+                "settings": json.dumps(sc.settings(), ensure_ascii=False, sort_keys=True)}
     return ds
 
 
@@ -219,20 +221,24 @@ def run(scenarios: str | list[str] = "all", start: int = 2017, end: int = 2060, 
 
 
 def combine(out: Path, names: list[str]) -> xr.Dataset:
-    """Stack the finished scenarios into ``<out>/results.nc`` (dimension ``scenario``)."""
-    parts = []
+    """Stack the finished scenarios into ``<out>/results.nc`` (dimension ``scenario``), with units
+    and long names on every variable and the CF global attributes (:mod:`cge.metadata`)."""
+    import json
+
+    from .metadata import annotate_variables, global_attributes
+    parts, settings = [], {}
     for n in names:
         p = Path(out) / "scenarios" / f"{n}.nc"
         if p.exists():
             d = _read(p)
             if d.attrs.get("complete") == 1:
+                settings[n] = json.loads(d.attrs["settings"]) if "settings" in d.attrs else {}
                 parts.append(d.expand_dims(scenario=[n]))
     if not parts:
         return xr.Dataset()
-    ds = xr.concat(parts, dim="scenario", combine_attrs="drop")
-    ds.attrs = {"title": "cge results: baseline and carbon-price scenarios",
-                "units_note": "values in billion yuan at 2017 prices, CO2 in Mt, prices as indices (2017 = 1)",
-                "deviations": "percent deviations from baseline are derived (cge.report), not stored"}
+    ds = xr.concat(parts, dim="scenario", combine_attrs="override")   # variables keep their units
+    ds = annotate_variables(ds)
+    ds.attrs = global_attributes(settings)
     write_netcdf(ds, Path(out) / "results.nc")
     return ds
 
@@ -263,15 +269,45 @@ class _Progress:
             self.bar.close()
 
 
+def default_out(out: str | Path | None, resume: bool = False, base: Path | None = None) -> tuple[Path, str | None]:
+    """The output folder of ``cge run`` and a note saying why, if it is not the one asked for.
+
+    ``out`` given: that folder (the user chose it). Not given: ``results/`` if it is absent or
+    empty, or with ``--resume``; else a new folder ``results-<n>`` beside it, so an earlier
+    run's results (and the tables and report made from them) are never overwritten silently."""
+    if out is not None:
+        return Path(out), None
+    base = base or Path("results")
+    if resume or not base.exists() or (base.is_dir() and not any(base.iterdir())):
+        return base, None
+    n = 2
+    while (base.parent / f"{base.name}-{n}").exists():
+        n += 1
+    new = base.parent / f"{base.name}-{n}"
+    return new, f"{base}/ already holds results; writing to {new}/ instead (use --out {base} to overwrite)"
+
+
 def register(subparsers) -> None:
-    """``cge run [--scenarios ...] [--start --end] [--out] [--jobs] [--resume]``."""
-    p = subparsers.add_parser("run", help="run the baseline and carbon-price scenarios year by year")
-    p.add_argument("--scenarios", default="all", help="'all' or a comma-separated list (baseline always runs first)")
-    p.add_argument("--start", type=int, default=2017)
-    p.add_argument("--end", type=int, default=2060)
-    p.add_argument("--out", default="results", help="output folder (default results/)")
-    p.add_argument("--jobs", type=int, default=2, help="parallel processes for the policy scenarios")
-    p.add_argument("--resume", action="store_true", help="skip finished scenarios, restart half-finished ones")
+    """``cge run [--scenarios ...] [--start --end] [--out] [--jobs] [--resume] [--scenario-dir]``."""
+    from .scenarios import SCENARIO_DIR_HELP
+    p = subparsers.add_parser(
+        "run", help="run the baseline and carbon-price scenarios year by year",
+        description="Solve the baseline, then the scenarios (in parallel processes), one year after the other, "
+                    "and write <out>/results.nc with units and long names on every variable.")
+    p.add_argument("--scenarios", default="all",
+                   help="'all' (the shipped S1-S6 and your own) or a comma-separated list of names or TOML paths; "
+                        "the baseline always runs first")
+    p.add_argument("--start", type=int, default=2017,
+                   help="first year; must be the SAM's base year 2017 (the only start the calibration supports)")
+    p.add_argument("--end", type=int, default=2060, help="last year solved, 2018-2060 (default 2060)")
+    p.add_argument("--out", default=None,
+                   help="output folder; default results/ when it is absent or empty, else a new results-<n>/ "
+                        "(the command says which)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel processes for the policy scenarios (default 2)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip finished scenarios, restart half-finished ones from their last checkpoint "
+                        "(default folder: results/)")
+    p.add_argument("--scenario-dir", default=None, help=SCENARIO_DIR_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=_handle)
 
@@ -280,13 +316,21 @@ def _handle(args) -> int:
     import sys
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("cyipopt").setLevel(logging.WARNING)
+    if args.scenario_dir:
+        if not Path(args.scenario_dir).is_dir():
+            print(f"cge run: --scenario-dir {args.scenario_dir}: not a folder", file=sys.stderr)
+            return 2
+        os.environ["CGE_SCENARIO_DIR"] = str(Path(args.scenario_dir).resolve())   # pool workers inherit it
+    out, note = default_out(args.out, args.resume)
+    if note:
+        print(f"cge run: {note}", file=sys.stderr)
     try:
-        ds = run(args.scenarios, args.start, args.end, args.out, args.jobs, args.resume, not args.quiet)
+        ds = run(args.scenarios, args.start, args.end, out, args.jobs, args.resume, not args.quiet)
     except InputError as exc:
         print(f"cge run: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:
         print(f"cge run: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {Path(args.out) / 'results.nc'}: scenarios {list(ds.scenario.values)}, years {int(ds.year.min())}-{int(ds.year.max())}")
+    print(f"wrote {out / 'results.nc'}: scenarios {list(ds.scenario.values)}, years {int(ds.year.min())}-{int(ds.year.max())}")
     return 0

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sam.errors import InputError
 
 from .files import read_toml, validated
+from .paths import shipped_scenarios, user_scenario_dirs
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = shipped_scenarios()      # the shipped scenarios (package data); user folders come first
 RECYCLING_CLOSURE = {"lump_sum": "policy", "ptax": "policy_ptax", "gov": "policy_gov"}
 
 
@@ -106,11 +107,52 @@ class Scenario(BaseModel):
         between anchors, held at the last anchor after it."""
         return _interp(self.carbon_price, year, self.interpolation, self.first_year)
 
+    def summary(self) -> str:
+        """A one-line description generated from the anchors (never out of date with them)."""
+        if self.kind == "baseline":
+            return "baseline: no carbon price; sourced GDP, CO2 and power-mix paths (scenarios/data/)"
+        parts = []
+        if self.carbon_price:
+            parts.append(_anchor_text(self.carbon_price, "carbon price", "yuan/t CO2 (2017 prices)"))
+        if self.cap:
+            parts.append(_anchor_text(self.cap, "national CO2 cap", "Mt CO2") + ", carbon price endogenous")
+        parts.append(f"from {self.first_year}, {self.interpolation} between anchors")
+        parts.append(f"revenue {RECYCLING_TEXT[self.recycling]}")
+        if self.covered != "all":
+            parts.append(f"covers {len(self.covered)} users")
+        if self.shocks:
+            parts.append(f"{len(self.shocks)} shock(s)")
+        return "; ".join(parts)
+
+    def settings(self) -> dict:
+        """The settings that define the run (for the attributes of results.nc)."""
+        return {"kind": self.kind, "summary": self.summary(), "description": self.description,
+                "carbon_price_anchors": {str(k): v for k, v in self.carbon_price.items()},
+                "cap_anchors_mt": {str(k): v for k, v in self.cap.items()}, "interpolation": self.interpolation,
+                "start_year": self.first_year, "recycling": self.recycling, "covered": self.covered,
+                "closure": "baseline" if self.kind == "baseline" else self.policy_closure,
+                "shocks": [s.model_dump() for s in self.shocks]}
+
     def cap_value(self, year: int) -> float | None:
         """The national cap in ``year`` (Mt CO2), None when the scenario has no cap then."""
         if not self.cap or year < self.first_year:
             return None
         return _interp(self.cap, year, self.interpolation, None)
+
+
+RECYCLING_TEXT = {"lump_sum": "returned lump-sum to households", "ptax": "returned as a production-tax cut",
+                  "gov": "kept as government saving"}
+
+
+def _anchor_text(anchors: dict[int, float], what: str, units: str) -> str:
+    """``what a (y0) -> b (y1) units, +r per year on average`` from the anchors."""
+    ys = sorted(anchors)
+    a, b = anchors[ys[0]], anchors[ys[-1]]
+    if len(ys) == 1:
+        return f"{what} {a:g} {units} from {ys[0]}"
+    rate = (b - a) / (ys[-1] - ys[0])
+    return (f"{what} {a:g} in {ys[0]} to {b:g} in {ys[-1]} {units} "
+            f"({rate:+.1f} per year on average, {len(ys)} anchors)")
 
 
 def _interp(anchors: dict[int, float], year: int, rule: str, start: int | None) -> float:
@@ -131,13 +173,25 @@ def _interp(anchors: dict[int, float], year: int, rule: str, start: int | None) 
     raise AssertionError("unreachable")
 
 
-def load_scenario(name_or_path: str | Path, sectors: list[str] | None = None) -> Scenario:
-    """Read and validate a scenario (a name under ``scenarios/`` or a path)."""
+def find_scenario(name: str, scenario_dir: str | Path | None = None) -> Path:
+    """The file of scenario ``name``: the first ``<name>.toml`` in ``scenario_dir`` (or
+    ``$CGE_SCENARIO_DIR``), ``./scenarios``, then the shipped scenarios; InputError if none."""
+    dirs = user_scenario_dirs(scenario_dir)
+    for d in dirs:
+        if (d / f"{name}.toml").is_file():
+            return d / f"{name}.toml"
+    raise InputError(f"scenario {name!r}: no {name}.toml in {', '.join(str(d) for d in dirs)} "
+                     f"(known: {', '.join(list_scenarios(scenario_dir))})")
+
+
+def load_scenario(name_or_path: str | Path, sectors: list[str] | None = None,
+                  scenario_dir: str | Path | None = None) -> Scenario:
+    """Read and validate a scenario: a name (looked up by :func:`find_scenario`) or a path."""
     p = Path(name_or_path)
     if not p.suffix:
-        p = SCENARIO_DIR / f"{name_or_path}.toml"
+        p = find_scenario(str(name_or_path), scenario_dir)
     if not p.exists():
-        raise InputError(f"scenario {name_or_path!r}: no file {p} (known: {', '.join(list_scenarios())})")
+        raise InputError(f"scenario {name_or_path!r}: no file {p} (known: {', '.join(list_scenarios(scenario_dir))})")
     raw = read_toml(p)
     for key in ("carbon_price", "cap"):
         if key in raw:
@@ -174,9 +228,9 @@ def _check_names(sc: Scenario, p: Path, sectors: list[str] | None) -> None:
                                  f"{name!r}; only variables the closure fixes can be shocked")
 
 
-def list_scenarios() -> list[str]:
-    """Names of the shipped scenarios, baseline first."""
-    names = sorted(q.stem for q in SCENARIO_DIR.glob("*.toml"))
+def list_scenarios(scenario_dir: str | Path | None = None) -> list[str]:
+    """Names of the scenarios in the user folders and the shipped ones, baseline first."""
+    names = {q.stem for d in user_scenario_dirs(scenario_dir) for q in d.glob("*.toml")}
     return sorted(names, key=lambda n: (n != "baseline", n))
 
 
@@ -189,34 +243,57 @@ def resolve(spec: str) -> list[str]:
     return sorted(dict.fromkeys(names), key=lambda n: n != "baseline")
 
 
+SCENARIO_DIR_HELP = ("folder of your own scenario TOML files, searched first (default: $CGE_SCENARIO_DIR, "
+                     "then ./scenarios, then the shipped scenarios)")
+
+
 def register(subparsers) -> None:
     """``cge scenarios list`` / ``cge scenarios show NAME``."""
-    p = subparsers.add_parser("scenarios", help="list or show scenario files")
+    p = subparsers.add_parser("scenarios", help="list or show scenario files",
+                              description="List the scenarios (your folders first, then the shipped ones) "
+                                          "or show one with its yearly price or cap path.")
     sp = p.add_subparsers(dest="action", metavar="ACTION")
-    sp.add_parser("list", help="list the scenarios")
+    ls = sp.add_parser("list", help="list the scenarios with a description generated from their anchors")
     show = sp.add_parser("show", help="print a scenario and its yearly price path")
-    show.add_argument("name")
+    show.add_argument("name", help="scenario name (e.g. S5) or path to a TOML file")
+    for q in (ls, show):
+        q.add_argument("--scenario-dir", default=None, help=SCENARIO_DIR_HELP)
     p.set_defaults(handler=_handle)
 
 
 def _handle(args) -> int:
-    if args.action == "show":
-        sc = load_scenario(args.name)
-        print(f"{sc.name}: {sc.description}")
-        print(f"  file: {sc.path}\n  kind: {sc.kind}   closure of policy years: {sc.policy_closure if sc.kind == 'policy' else 'baseline'}")
-        print(f"  recycling: {sc.recycling}   covered: {sc.covered}   interpolation: {sc.interpolation}")
-        if sc.cap:
-            print("  national CO2 cap, Mt (carbon price endogenous):")
-            for y in range(sc.first_year, 2061):
-                print(f"    {y}: {sc.cap_value(y):10.1f}{'  (anchor)' if y in sc.cap else ''}")
-        if sc.carbon_price:
-            print("  carbon price, yuan/t CO2 (2017 prices):")
-            for y in range(2017, 2061):
-                if sc.price(y) or y in sc.carbon_price:
-                    print(f"    {y}: {sc.price(y):8.2f}{'  (anchor)' if y in sc.carbon_price else ''}")
-        return 0
-    for n in list_scenarios():
-        sc = load_scenario(n)
-        anchors = ", ".join(f"{y}:{v:g}" for y, v in sc.carbon_price.items()) or "-"
-        print(f"{n:10s} {sc.kind:8s} {anchors:55s} {sc.description}")
+    import sys
+    if args.action is None:
+        print("cge scenarios: choose an action: list or show NAME (see cge scenarios --help)", file=sys.stderr)
+        return 2
+    try:
+        return _show(args) if args.action == "show" else _list(args)
+    except InputError as exc:
+        print(f"cge scenarios: {exc}", file=sys.stderr)
+        return 2
+
+
+def _show(args) -> int:
+    """``cge scenarios show NAME``."""
+    sc = load_scenario(args.name, scenario_dir=args.scenario_dir)
+    print(f"{sc.name}: {sc.summary()}" + (f"\n  note: {sc.description}" if sc.description else ""))
+    print(f"  file: {sc.path}\n  kind: {sc.kind}   closure of policy years: {sc.policy_closure if sc.kind == 'policy' else 'baseline'}")
+    print(f"  recycling: {sc.recycling}   covered: {sc.covered}   interpolation: {sc.interpolation}")
+    if sc.cap:
+        print("  national CO2 cap, Mt (carbon price endogenous):")
+        for y in range(sc.first_year, 2061):
+            print(f"    {y}: {sc.cap_value(y):10.1f}{'  (anchor)' if y in sc.cap else ''}")
+    if sc.carbon_price:
+        print("  carbon price, yuan/t CO2 (2017 prices):")
+        for y in range(2017, 2061):
+            if sc.price(y) or y in sc.carbon_price:
+                print(f"    {y}: {sc.price(y):8.2f}{'  (anchor)' if y in sc.carbon_price else ''}")
+    return 0
+
+
+def _list(args) -> int:
+    """``cge scenarios list``: name, kind, file folder and the generated description."""
+    for n in list_scenarios(args.scenario_dir):
+        sc = load_scenario(n, scenario_dir=args.scenario_dir)
+        print(f"{n:10s} {sc.kind:8s} {sc.summary()}")
     return 0
