@@ -20,10 +20,17 @@ def __getattr__(name: str):
     if name in ("load_scenario", "Scenario"):
         from . import scenarios
         return getattr(scenarios, name)
+    if name in ("to_iamc", "iamc_frame", "write_iamc"):
+        from . import iamc
+        return getattr(iamc, name)
+    if name == "export":
+        from .export import export
+        return export
     if name == "SolveError":
         from .solve import SolveError
         return SolveError
     raise AttributeError(name)
 
 
-__all__ = ["Model", "Solution", "load_closure", "Closure", "SolveError", "run", "load_scenario", "Scenario", "__version__"]
+__all__ = ["Model", "Solution", "load_closure", "Closure", "SolveError", "run", "load_scenario", "Scenario",
+           "to_iamc", "iamc_frame", "write_iamc", "export", "__version__"]

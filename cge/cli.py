@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "cge.runner",
     "cge.report",
     "cge.sweep",
+    "cge.export",
     "cge.allocation.global_rights.cli",
     "cge.allocation.provincial.cli",
 ]
