@@ -1,7 +1,9 @@
 # Two commands: `make run` and `make test`. Each sets up what is missing, once:
-#   1. Debian packages (libamplsolver-dev cmake g++), only if dpkg says they are missing
-#   2. the virtual environment .venv/ with `pip install -e .[test]` (redone when pyproject.toml changes)
+#   1. Debian packages (libamplsolver-dev cmake g++; chromium and a CJK font for the report's browser
+#      test, driven by Playwright without a browser download), only if dpkg says they are missing
+#   2. the virtual environment .venv/ with `pip install -e .[test,docs]` (redone when pyproject.toml changes)
 #   3. the PyNumero ASL library, built with Pyomo's own builder into .venv/pyomo/lib
+#   4. .venv/pyam-env: pyam-iamc in its own environment (it needs pandas < 3), to read back the IAMC export
 # Stamp files inside .venv/ make a second call skip all of that.
 
 SHELL := /bin/bash
@@ -14,7 +16,7 @@ PY      := $(VENV)/bin/python
 # Pyomo looks for libpynumero_ASL.so in $PYOMO_CONFIG_DIR/lib (cge/_env.py sets the same default).
 export PYOMO_CONFIG_DIR := $(CURDIR)/$(VENV)/pyomo
 
-DEB_PACKAGES := libamplsolver-dev cmake g++
+DEB_PACKAGES := libamplsolver-dev cmake g++ chromium fonts-wqy-microhei
 MULTIARCH    := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null)
 ASL_INCLUDE_DIR := /usr/include/ampl-netlib-solvers
 ASL_LIBRARY     := /usr/lib/$(MULTIARCH)/libamplsolver.so
@@ -23,12 +25,14 @@ PYNUMERO_ASL    := $(PYOMO_CONFIG_DIR)/lib/libpynumero_ASL.so
 STAMP_DEB := $(VENV)/.stamp-1-deb
 STAMP_PIP := $(VENV)/.stamp-2-pip
 STAMP_ASL := $(VENV)/.stamp-3-pynumero-asl
+STAMP_PYAM := $(VENV)/.stamp-4-pyam-env
+PYAM_ENV   := $(VENV)/pyam-env
 
 PYTEST_ARGS ?=
 
-.PHONY: setup test run sam doctor clean distclean
+.PHONY: setup test run sam doctor docs wheel clean distclean
 
-setup: $(STAMP_ASL)
+setup: $(STAMP_ASL) $(STAMP_PYAM)
 
 # --- stamp 1: Debian packages -------------------------------------------------------------
 $(STAMP_DEB):
@@ -50,7 +54,7 @@ $(STAMP_DEB):
 # --- stamp 2: virtual environment and Python packages ------------------------------------
 $(STAMP_PIP): pyproject.toml | $(STAMP_DEB)
 	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
-	$(PY) -m pip install -e '.[test]'
+	$(PY) -m pip install -e '.[test,docs]'
 	@touch $@
 
 # --- stamp 3: PyNumero ASL library (needed by Pyomo's cyipopt interface) ------------------
@@ -58,6 +62,13 @@ $(STAMP_ASL): $(STAMP_PIP) $(STAMP_DEB)
 	@test -f $(ASL_LIBRARY) || { echo "error: $(ASL_LIBRARY) not found (Debian package libamplsolver-dev; multiarch '$(MULTIARCH)')" >&2; exit 1; }
 	$(PY) -m pyomo.contrib.pynumero.build -DASL_INCLUDE_DIR=$(ASL_INCLUDE_DIR) -DASL_LIBRARY=$(ASL_LIBRARY)
 	@test -f $(PYNUMERO_ASL) || { echo "error: the PyNumero build did not produce $(PYNUMERO_ASL)" >&2; exit 1; }
+	@touch $@
+
+# --- stamp 4: pyam-iamc in its own environment (pyam-iamc 3.x needs pandas < 3, 4.x matplotlib < 3.11;
+# the test suite reads the IAMC export back with it, as a pyam user would) -------------------
+$(STAMP_PYAM): | $(STAMP_DEB)
+	@test -x $(PYAM_ENV)/bin/python || $(PYTHON3) -m venv $(PYAM_ENV)
+	$(PYAM_ENV)/bin/python -m pip install -q 'pyam-iamc>=3.3' 'sqlalchemy<2.1'
 	@touch $@
 
 # --- the commands -----------------------------------------------------------------------
@@ -70,6 +81,14 @@ run: setup
 	$(VENV)/bin/cge run --scenarios all --out results --resume
 	$(VENV)/bin/cge report --results results/results.nc
 
+# the documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors
+docs: setup
+	$(VENV)/bin/mkdocs build --strict
+
+# the wheel (scenarios, closures and data inside) into dist/
+wheel: setup
+	$(PY) -m pip wheel --no-deps -w dist .
+
 sam: setup
 	$(PY) -m sam build
 
@@ -78,7 +97,7 @@ doctor: setup
 
 # clean: caches and build leftovers; distclean also removes the virtual environment.
 clean:
-	rm -rf build/ .pytest_cache/ *.egg-info
+	rm -rf build/ dist/ site/ .pytest_cache/ *.egg-info tests/artifacts
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

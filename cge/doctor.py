@@ -1,6 +1,7 @@
-"""``cge doctor``: check that Python, Pyomo, cyipopt, IPOPT and PyNumero work together.
+"""``cge doctor``: check that Python, Pyomo, cyipopt, IPOPT and PyNumero work together, and that the data folders are complete.
 
-It prints the versions, where Pyomo looks for the PyNumero ASL library, then solves a tiny
+It checks the shipped data folders (SAM, calibration, scenario drivers, closures, allocation
+data) and says where the optional raw data are, prints the versions, where Pyomo looks for the PyNumero ASL library, then solves a tiny
 NLP through ``SolverFactory('cyipopt')``:  min (x-1)^2 + (y-2)^2  s.t.  x + y = 2,
 whose solution is x = 0.5, y = 1.5. Any missing piece ends the checks with one line that
 names it and the fix; the exit code is then 1.
@@ -75,6 +76,49 @@ def check_pynumero_dependencies() -> None:
             __import__(name)
         except ImportError as exc:
             raise DoctorError(f"{name} (needed by Pyomo's PyNumero) is not installed: {SETUP_HINT}") from exc
+
+
+def data_files() -> dict[str, list]:
+    """The shipped data folders and the files each must hold (package data, see pyproject.toml)."""
+    from .paths import _package_dir, scenario_data_dir, shipped_scenarios
+    cge_dir = _package_dir("cge")
+    return {
+        "SAM (sam/data)": [_package_dir("sam") / "data", ["sam_2017.csv", "sectors.csv", "co2_2017.csv",
+                                                           "process_co2_2017.csv", "import_use_2017.csv"]],
+        "calibration": [_package_dir("calibration") / "data", ["elasticities.csv", "sector_groups.csv"]],
+        "scenario drivers": [scenario_data_dir(), ["SOURCES.md", "co2_baseline.csv", "gdp_growth.csv",
+                                                   "power_mix.csv", "dynamics.csv"]],
+        "scenarios": [shipped_scenarios(), ["baseline.toml", "S1.toml"]],
+        "closures": [cge_dir / "closures", ["baseline.toml", "policy.toml"]],
+        "provincial data": [cge_dir / "allocation" / "provincial" / "data", ["SOURCES.md", "panel_core.csv"]],
+        "global data": [cge_dir / "allocation" / "global_rights" / "data",
+                        ["SOURCES.md", "indicators.csv", "wdi_derived_1990_2020.csv", "capitals.csv"]],
+        "result metadata": [cge_dir / "data", ["variables.csv", "iamc_variables.csv", "iamc_sectors.csv"]],
+    }
+
+
+def check_data(folders: dict[str, list] | None = None) -> str:
+    """Every shipped data folder and file present and non-empty; the first gap named."""
+    folders = folders or data_files()
+    n = 0
+    for label, (folder, names) in folders.items():
+        if not folder.is_dir():
+            raise DoctorError(f"{label}: folder {folder} is missing: reinstall cge (pip install .) or {SETUP_HINT}")
+        for name in names:
+            p = folder / name
+            if not p.is_file() or p.stat().st_size == 0:
+                raise DoctorError(f"{label}: {p} is missing or empty: reinstall cge (pip install .) or {SETUP_HINT}")
+            n += 1
+    return f"{n} files in {len(folders)} folders present"
+
+
+def raw_data_status() -> str:
+    """Where the optional raw data are (only needed to rebuild the SAM and the shipped tables)."""
+    from sam.build import default_raw_dir
+    raw = default_raw_dir()
+    if (raw / "china_io_nbs").is_dir():
+        return f"{raw} (found; used only to rebuild the SAM and derived tables)"
+    return f"not found at {raw} (optional: set CGE_RAW_DIR to rebuild the SAM; runs do not need it)"
 
 
 def pyomo_config_dir() -> str:
@@ -161,6 +205,8 @@ def run_checks(emit: Emit | None = None) -> DoctorReport:
 
     try:
         add("Python", check_python())
+        add("data", check_data())
+        add("raw data", raw_data_status())
         add("Pyomo", check_pyomo())
         cyipopt_version, report.ipopt_version = check_cyipopt()
         add("cyipopt", cyipopt_version)
@@ -205,6 +251,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "doctor",
         help="check Python, Pyomo, cyipopt, IPOPT and PyNumero; solve a tiny NLP",
-        description=__doc__.splitlines()[0],
+        description="Check that Python, Pyomo, cyipopt, IPOPT and PyNumero work together and that the shipped "
+                    "data folders are complete; solve a tiny NLP. Exit code 0 with a PASS line, 1 with a FAIL line "
+                    "naming the missing piece.",
     )
     parser.set_defaults(handler=handle)

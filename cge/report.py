@@ -1,27 +1,34 @@
 """``cge report``: the paper's tables and figures, derived from ``results.nc`` only.
 
-Tables (CSV and Markdown, ``<out>/tables/``) follow the layouts of Cai, Kong and Zhao (2021):
-CO2 % change vs baseline, CO2 levels (亿吨 and Mt), final-year CO2 by sector % change, real
-GDP % change, final-year output by sector % change, final-year macro variables % change.
-Figures (PNG, ``<out>/figures/``): carbon-price paths, emission paths, GDP deviations,
-final-year sector output deviations, power mix.  ``<out>/report.html`` embeds them all.
+Tables follow the layout of Cai, Kong and Zhao (2021): numbered, with a caption and units,
+sectors by code and their Chinese and English names (``sam/data/sectors.csv``), a fixed number
+of decimals per table, no all-empty rows. They are written to ``<out>/tables/`` as CSV and
+Markdown. Figures are written to ``<out>/figures/`` as SVG and 200 dpi PNG: carbon-price paths
+(drawn as steps: the price is set per year), emission paths, GDP deviations, final-year output by
+sector, the power mix. ``<out>/report.html`` is one self-contained page with all of them; every
+string that comes from data is HTML-escaped.
 """
 from __future__ import annotations
 
 import base64
-import io
+import html
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from .runner import _atomic
 
 PAPER_YEARS = [2025, 2030, 2035, 2040, 2050, 2060]
-MACRO = {"investment": "投资 investment", "consumption": "消费 consumption", "exports": "出口 exports",
-         "imports": "进口 imports", "employment": "就业 employment"}
+MACRO = {"gdp": ("实际GDP", "real GDP"), "consumption": ("居民消费", "household consumption"),
+         "investment": ("投资", "investment"), "exports": ("出口", "exports"), "imports": ("进口", "imports"),
+         "employment": ("就业", "employment")}
 GEN = ["ECOA", "EGAS", "EHYD", "ENUC", "ENEW"]
+PNG_DPI = 200
 
 
 def pct(ds: xr.Dataset, var: str) -> xr.DataArray:
@@ -39,86 +46,236 @@ def _years(ds: xr.Dataset) -> list[int]:
     return ys or [int(ds.year.max())]
 
 
+def sector_labels() -> pd.DataFrame:
+    """Code, Chinese and English name of the 65 sectors and the households row."""
+    from .metadata import sector_names
+    names = sector_names().copy()
+    names.loc["households"] = ["Households (direct CO2)", "居民"]
+    return names
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One numbered table: file stem, caption, units, decimals and how to build it."""
+
+    number: int
+    stem: str
+    caption: str
+    units: str
+    decimals: int
+    build: Callable[[xr.Dataset], pd.DataFrame]
+
+
+def _by_year(da: xr.DataArray, ds: xr.Dataset) -> pd.DataFrame:
+    df = da.sel(year=_years(ds)).transpose("scenario", "year").to_pandas()
+    df.index.name, df.columns.name = "scenario", "year"
+    return df
+
+
+def _by_sector(da: xr.DataArray, extra: pd.Series | None = None) -> pd.DataFrame:
+    """Sectors x scenarios with code, 中文 and English name columns; all-empty rows dropped."""
+    df = da.transpose("sector", "scenario").to_pandas()
+    if extra is not None:
+        df.loc["households"] = extra
+    df = df.replace([np.inf, -np.inf], np.nan).dropna(how="all")
+    names = sector_labels().reindex(df.index)
+    df.insert(0, "sector (English)", names.name_en.fillna("").values)
+    df.insert(0, "部门", names.name_zh.fillna("").values)
+    df.index.name, df.columns.name = "code", None
+    return df
+
+
+def _macro(ds: xr.Dataset) -> pd.DataFrame:
+    last = int(ds.year.max())
+    rows = {k: pct(ds, k).sel(year=last).to_pandas() for k in MACRO if k in ds}
+    df = pd.DataFrame(rows).T
+    df.insert(0, "variable", [MACRO[k][1] for k in df.index])
+    df.insert(0, "变量", [MACRO[k][0] for k in df.index])
+    df.index.name, df.columns.name = "code", None
+    return df
+
+
+def table_specs(ds: xr.Dataset) -> list[TableSpec]:
+    """The report's tables, in order (numbers follow the order; the paper's numbers in captions)."""
+    last = int(ds.year.max())
+    pol = _policies(ds)
+    specs = [
+        ("carbon_price", "Carbon-price paths by scenario (paper Table 2)", "yuan per t CO2, 2017 prices", 1,
+         lambda d: _by_year(d.carbon_price.sel(scenario=pol), d)),
+        ("table3_co2_pct", "National CO2 emissions, change from the baseline (paper Table 3)", "% vs baseline", 2,
+         lambda d: _by_year(pct(d, "co2"), d)),
+        ("table4_co2_levels_mt", "National CO2 emissions (paper Table 4)", "Mt CO2", 0,
+         lambda d: _by_year(d.co2, d)),
+        ("table4_co2_levels_yi_t", "National CO2 emissions in 亿吨 (paper Table 4 units)", "亿吨 CO2 (100 Mt)", 2,
+         lambda d: _by_year(d.co2 / 100, d)),
+        (f"table5_co2_by_sector_{last}_pct", f"CO2 by emitting activity in {last}, change from the baseline "
+         "(paper Table 5; sectors without CO2 left out)", "% vs baseline", 2,
+         lambda d: _by_sector(pct(d, "co2_sector").sel(year=last),
+                              pct(d, "co2_household").sel(year=last).to_pandas())),
+        ("table6_gdp_pct", "Real GDP, change from the baseline (paper Table 6)", "% vs baseline", 3,
+         lambda d: _by_year(pct(d, "gdp"), d)),
+        (f"table7_output_by_sector_{last}_pct", f"Real gross output by sector in {last}, change from the baseline "
+         "(paper Table 7)", "% vs baseline", 2, lambda d: _by_sector(pct(d, "output").sel(year=last))),
+        (f"table8_macro_{last}_pct", f"Macroeconomic variables in {last}, change from the baseline (paper Table 8)",
+         "% vs baseline", 3, _macro),
+    ]
+    if not pol:
+        specs = [s for s in specs if s[0] == "table4_co2_levels_mt" or s[0] == "table4_co2_levels_yi_t"]
+    return [TableSpec(i + 1, *s) for i, s in enumerate(specs)]
+
+
 def tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
-    """Every table, as DataFrames keyed by file stem."""
-    ys, last, pol = _years(ds), int(ds.year.max()), _policies(ds)
-    t: dict[str, pd.DataFrame] = {}
-    t["table3_co2_pct"] = pct(ds, "co2").sel(year=ys).to_pandas().round(2)
-    lv = ds.co2.sel(year=ys).to_pandas()
-    t["table4_co2_levels_yi_t"] = (lv / 100).round(2)
-    t["table4_co2_levels_mt"] = lv.round(1)
-    sec = pct(ds, "co2_sector").sel(year=last).to_pandas().T
-    hh = pct(ds, "co2_household").sel(year=last).to_pandas()
-    sec.loc["households"] = hh
-    t[f"table5_co2_by_sector_{last}_pct"] = sec.round(2)
-    t["table6_gdp_pct"] = pct(ds, "gdp").sel(year=ys).to_pandas().round(3)
-    t[f"table7_output_by_sector_{last}_pct"] = pct(ds, "output").sel(year=last).to_pandas().T.round(2)
-    mac = pd.DataFrame({MACRO[k]: pct(ds, k).sel(year=last).to_pandas() for k in MACRO}).T
-    t[f"table8_macro_{last}_pct"] = mac.round(3)
-    t["carbon_price"] = ds.carbon_price.sel(scenario=pol, year=ys).to_pandas().round(2) if pol else pd.DataFrame()
-    for k, df in t.items():
-        df.index.name = df.index.name or ("scenario" if k.startswith(("table3", "table4", "table6", "carbon")) else "row")
-    return t
+    """Every table as a DataFrame keyed by file stem, rounded to its decimals; ``attrs`` hold the
+    number, caption, units and decimals."""
+    out = {}
+    for spec in table_specs(ds):
+        df = spec.build(ds)
+        num = df.select_dtypes("number").columns
+        df[num] = df[num].round(spec.decimals)
+        df.attrs = {"number": spec.number, "caption": f"Table {spec.number}. {spec.caption} ({spec.units})",
+                    "units": spec.units, "decimals": spec.decimals}
+        out[spec.stem] = df
+    return out
+
+
+def _formatted(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as strings with the table's decimals (missing values as an en dash)."""
+    d = df.attrs.get("decimals", 2)
+    out = df.copy().astype(object)
+    for c in df.select_dtypes("number").columns:
+        out[c] = [("–" if pd.isna(v) else f"{v:,.{d}f}") for v in df[c]]
+    return out
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def save_figure(fig, stem: Path) -> list[Path]:
+    """``<stem>.svg`` and ``<stem>.png`` (200 dpi), written atomically; the paths."""
+    paths = []
+    for ext, kw in (("svg", {"metadata": {"Date": None}}), ("png", {"dpi": PNG_DPI, "metadata": {"Software": None}})):
+        p = Path(f"{stem}.{ext}")
+        _atomic(p, lambda tmp, e=ext, k=kw: fig.savefig(tmp, format=e, bbox_inches="tight", **k))
+        paths.append(p)
+    return paths
 
 
 def _fig(fn) -> bytes:
+    """PNG bytes (200 dpi) of the figure ``fn(plt)`` draws (kept for callers outside this module)."""
+    import io
+
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig = fn(plt)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=PNG_DPI, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
 
 
-def figures(ds: xr.Dataset) -> dict[str, bytes]:
-    """Every figure as PNG bytes keyed by file stem."""
-    pol, last = _policies(ds), int(ds.year.max())
-    yrs = ds.year.values
-    out: dict[str, bytes] = {}
+@dataclass(frozen=True)
+class FigureSpec:
+    """One numbered figure: file stem, caption and the function that draws it."""
 
-    def lines(data: xr.DataArray, ylabel: str, title: str, baseline: bool = False, zero: bool = False):
-        """One line per policy scenario (and the baseline in black)."""
-        def draw(plt):
-            fig, ax = plt.subplots(figsize=(7, 4))
-            if baseline:
-                ax.plot(yrs, data.sel(scenario="baseline"), "k-", lw=2, label="baseline")
-            for s in pol:
-                ax.plot(yrs, data.sel(scenario=s), label=s)
-            if zero:
-                ax.axhline(0, color="grey", lw=0.5)
-            ax.set(xlabel="year", ylabel=ylabel, title=title)
-            ax.legend()
-            return fig
-        return _fig(draw)
-    out["carbon_price_paths"] = lines(ds.carbon_price, "yuan per t CO2 (2017 prices)", "Carbon-price paths")
-    out["co2_paths"] = lines(ds.co2, "Mt CO2", "National CO2 emissions", baseline=True)
-    out["gdp_deviation"] = lines(pct(ds, "gdp"), "% vs baseline", "Real GDP, deviation from baseline", zero=True)
+    number: int
+    stem: str
+    caption: str
+    draw: Callable
 
-    if pol:
+
+def figure_specs(ds: xr.Dataset) -> list[FigureSpec]:
+    """The report's figures, in order."""
+    pol, last, yrs = _policies(ds), int(ds.year.max()), ds.year.values
+    names = sector_labels()
+
+    def prices(plt):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        x = np.append(yrs, yrs[-1] + 1)                 # the last year's price holds through that year
+        for s in pol:
+            y = ds.carbon_price.sel(scenario=s).values
+            ax.step(x, np.append(y, y[-1]), where="post", label=s)
+        ax.set(xlabel="year", ylabel="yuan per t CO2 (2017 prices)")
+        ax.legend(title="scenario", loc="center left", bbox_to_anchor=(1.01, 0.5))
+        return fig
+
+    def co2(plt):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(yrs, ds.co2.sel(scenario="baseline"), "k-", lw=2, label="baseline")
+        for s in pol:
+            ax.plot(yrs, ds.co2.sel(scenario=s), label=s)
+        ax.set(xlabel="year", ylabel="Mt CO2")
+        ax.legend(title="scenario", loc="center left", bbox_to_anchor=(1.01, 0.5))
+        return fig
+
+    def gdp(plt):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for s in pol:
+            ax.plot(yrs, pct(ds, "gdp").sel(scenario=s), label=s)
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set(xlabel="year", ylabel="% vs baseline")
+        ax.legend(title="scenario", loc="center left", bbox_to_anchor=(1.01, 0.5))
+        return fig
+
+    def sectors(plt):
         s = pol[-1]
-
-        def sectors(plt):
-            d = pct(ds, "output").sel(scenario=s, year=last).to_pandas().sort_values()
-            fig, ax = plt.subplots(figsize=(7, 11))
-            ax.barh(d.index, d.values, color=["#b2182b" if v < 0 else "#2166ac" for v in d.values])
-            ax.set(xlabel="% vs baseline", title=f"Output by sector, {last}, {s}")
-            ax.tick_params(axis="y", labelsize=7)
-            return fig
-        out[f"output_by_sector_{last}"] = _fig(sectors)
+        d = pct(ds, "output").sel(scenario=s, year=last).to_pandas().dropna().sort_values()
+        labels = [f"{names.name_en.get(c, c)} ({c})" for c in d.index]
+        fig, ax = plt.subplots(figsize=(8, 0.19 * len(d) + 1.5))
+        ax.barh(labels, d.values, color=["#b2182b" if v < 0 else "#2166ac" for v in d.values])
+        ax.axvline(0, color="k", lw=0.6)
+        ax.set(xlabel=f"% vs baseline, {s}, {last}")
+        ax.tick_params(axis="y", labelsize=7)
+        ax.margins(y=0.005)
+        return fig
 
     def mix(plt):
-        fig, axes = plt.subplots(1, 2 if pol else 1, figsize=(11 if pol else 6, 4), squeeze=False)
-        for ax, s in zip(axes[0], ["baseline"] + pol[-1:]):
+        shown = ["baseline"] + pol[-1:]
+        fig, axes = plt.subplots(1, len(shown), figsize=(5.5 * len(shown), 4), squeeze=False, sharey=True)
+        for ax, s in zip(axes[0], shown):
             gen = ds.output.sel(scenario=s, sector=GEN)
             share = gen / gen.sum("sector") * 100
-            ax.stackplot(yrs, *[share.sel(sector=g) for g in GEN], labels=GEN)
-            ax.set(xlabel="year", ylabel="% of generation (2017 prices)", title=f"Power mix, {s}", ylim=(0, 100))
-        axes[0][0].legend(loc="lower left", fontsize=7)
+            ax.stackplot(yrs, *[share.sel(sector=g) for g in GEN], labels=[names.name_en.get(g, g) for g in GEN])
+            ax.set(xlabel="year", title=s, ylim=(0, 100))
+        axes[0][0].set_ylabel("% of generation output (2017 prices)")
+        axes[0][-1].legend(loc="lower left", fontsize=7)
         return fig
-    out["power_mix"] = _fig(mix)
+
+    specs = [("carbon_price_paths", "Carbon-price paths (yuan per t CO2, 2017 prices); the price is set per year, "
+              "so the paths are drawn as steps", prices),
+             ("co2_paths", "National CO2 emissions, baseline and scenarios (Mt CO2)", co2)]
+    if pol:
+        specs += [("gdp_deviation", "Real GDP, change from the baseline (%)", gdp),
+                  (f"output_by_sector_{last}", f"Real gross output by sector in {last}, {pol[-1]}, "
+                   "change from the baseline (%)", sectors)]
+    specs.append(("power_mix", "Power generation mix by technology (% of generation output at 2017 prices)", mix))
+    if not pol:
+        specs = [s for s in specs if s[0] != "carbon_price_paths"]
+    return [FigureSpec(i + 1, *s) for i, s in enumerate(specs)]
+
+
+def figures(ds: xr.Dataset) -> dict[str, bytes]:
+    """Every figure as 200 dpi PNG bytes keyed by file stem."""
+    return {spec.stem: _fig(spec.draw) for spec in figure_specs(ds)}
+
+
+def write_figures(ds: xr.Dataset, folder: Path) -> dict[str, list[Path]]:
+    """Every figure as SVG and PNG in ``folder``; stem -> paths."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    out = {}
+    for spec in figure_specs(ds):
+        fig = spec.draw(plt)
+        out[spec.stem] = save_figure(fig, folder / spec.stem)
+        plt.close(fig)
     return out
+
+
+# ----------------------------------------------------------------------------- files
 
 
 def write_report(results: str | Path = "results/results.nc", out: str | Path | None = None) -> dict[str, Path]:
@@ -130,41 +287,81 @@ def write_report(results: str | Path = "results/results.nc", out: str | Path | N
     paths: dict[str, Path] = {}
     tabs = tables(ds)
     for k, df in tabs.items():
-        for ext, text in (("csv", df.to_csv()), ("md", df.to_markdown())):
+        md = f"**{df.attrs['caption']}**\n\n" + _formatted(df).to_markdown(disable_numparse=True)
+        for ext, text in (("csv", df.to_csv()), ("md", md)):
             p = out / "tables" / f"{k}.{ext}"
             _atomic(p, lambda tmp, t=text: Path(tmp).write_text(t + ("\n" if not t.endswith("\n") else ""), encoding="utf-8"))
             paths[f"{k}.{ext}"] = p
-    figs = figures(ds)
-    for k, png in figs.items():
-        p = out / "figures" / f"{k}.png"
-        _atomic(p, lambda tmp, b=png: Path(tmp).write_bytes(b))
-        paths[f"{k}.png"] = p
-    html = _html(ds, tabs, figs)
-    _atomic(out / "report.html", lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))
+    figs = write_figures(ds, out / "figures")
+    for files in figs.values():
+        for p in files:
+            paths[p.name] = p
+    html_text = _html(ds, tabs, figs)
+    _atomic(out / "report.html", lambda tmp: Path(tmp).write_text(html_text, encoding="utf-8"))
     paths["report.html"] = out / "report.html"
     return paths
 
 
-def _html(ds, tabs, figs) -> str:
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>cge results</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;font-size:12px}"
-             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>",
-             "<h1>cge: carbon-price scenarios for China, 2017-2060</h1>",
-             f"<p>Scenarios: {', '.join(map(str, ds.scenario.values))}; years {int(ds.year.min())}-{int(ds.year.max())}. "
-             "All deviations are percent changes from the baseline, derived from results.nc.</p>"]
-    for k, png in figs.items():
-        parts.append(f"<h2>{k.replace('_', ' ')}</h2><img src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+CSS = ("body{font-family:system-ui,'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;max-width:1100px;margin:auto;padding:0 1em;color:#222}"
+       "table{border-collapse:collapse;font-size:12px;margin:0.5em 0 2em}caption{caption-side:top;text-align:left;"
+       "font-weight:600;padding:4px 0}td,th{border:1px solid #ccc;padding:2px 6px}td.num{text-align:right;"
+       "font-variant-numeric:tabular-nums}figure{margin:1em 0 2em}figure img{max-width:100%;height:auto}"
+       "figcaption{font-size:13px}nav li{font-size:13px}")
+
+
+def _table_html(df: pd.DataFrame, tid: str) -> str:
+    """A table with its caption; every cell escaped; numbers right-aligned."""
+    f = _formatted(df)
+    num = set(df.select_dtypes("number").columns)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [df.index.name or "", *f.columns])
+    rows = []
+    for idx, row in f.iterrows():
+        cells = "".join(f"<td class='{'num' if c in num else 'txt'}'>{html.escape(str(v))}</td>" for c, v in row.items())
+        rows.append(f"<tr><th>{html.escape(str(idx))}</th>{cells}</tr>")
+    return (f"<table id='{tid}'><caption>{html.escape(df.attrs['caption'])}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, list[Path]]) -> str:
+    """The self-contained report page (PNG embedded, SVG linked)."""
+    specs = {s.stem: s for s in figure_specs(ds)}
+    scen = ", ".join(map(str, ds.scenario.values))
+    meta = ds.attrs
+    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+             "<title>cge results: carbon-price scenarios for China</title>", f"<style>{CSS}</style></head><body>",
+             f"<h1>Carbon-price scenarios for China, {int(ds.year.min())}-{int(ds.year.max())}</h1>",
+             f"<p>Scenarios: {html.escape(scen)}. Model version {html.escape(str(meta.get('model_version', '?')))}"
+             f"{', commit ' + html.escape(str(meta['git_commit'])) if 'git_commit' in meta else ''}; "
+             f"created {html.escape(str(meta.get('created', '?')))}. All deviations are percent changes from the "
+             "baseline, derived from results.nc.</p>",
+             "<nav><ul>" + "".join(f"<li><a href='#{k}'>{html.escape(df.attrs['caption'])}</a></li>"
+                                   for k, df in tabs.items()) + "</ul></nav>", "<h2>Figures</h2>"]
+    for stem, files in figs.items():
+        png = next(p for p in files if p.suffix == ".png")
+        svg = next(p for p in files if p.suffix == ".svg")
+        s = specs[stem]
+        raw = png.read_bytes()
+        width = int.from_bytes(raw[16:20], "big") * 96 // PNG_DPI          # CSS pixels at the figure's size
+        data = base64.b64encode(raw).decode()
+        parts.append(f"<figure id='{stem}'><img src='data:image/png;base64,{data}' width='{width}' "
+                     f"alt='{html.escape(s.caption)}'>"
+                     f"<figcaption>Figure {s.number}. {html.escape(s.caption)} "
+                     f"(<a href='figures/{html.escape(svg.name)}'>SVG</a>)</figcaption></figure>")
+    parts.append("<h2>Tables</h2>")
     for k, df in tabs.items():
-        parts.append(f"<h2>{k.replace('_', ' ')}</h2>{df.to_html()}")
+        parts.append(_table_html(df, k))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
 def register(subparsers) -> None:
     """``cge report [--results results/results.nc] [--out DIR]``."""
-    p = subparsers.add_parser("report", help="tables, figures and report.html from results.nc")
-    p.add_argument("--results", default="results/results.nc")
-    p.add_argument("--out", default=None, help="output folder (default: next to results.nc)")
+    p = subparsers.add_parser("report", help="tables, figures and report.html from results.nc",
+                              description="Numbered tables (CSV, Markdown), figures (SVG, 200 dpi PNG) and one "
+                                          "self-contained report.html, all derived from results.nc.")
+    p.add_argument("--results", default="results/results.nc",
+                   help="the results file written by `cge run` (default results/results.nc)")
+    p.add_argument("--out", default=None, help="output folder (default: the folder of --results)")
     p.set_defaults(handler=_handle)
 
 

@@ -57,6 +57,7 @@ def tornado(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
     if len(centre) == 0:
         raise ValueError("tornado needs the central run (no elasticity moved)")
     c = int(centre[0])
+    status = ds.status.values if "status" in ds.coords else np.array(["ok"] * ds.sizes["run"])
     rows = []
     for g in groups:
         sel = {}
@@ -64,12 +65,14 @@ def tornado(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
             hit = np.flatnonzero(ds[g].values == u)
             sel[end] = int(hit[0]) if len(hit) else None
         row = {"group": g[3:]}
+        for end, i in sel.items():
+            row[f"{end}_status"] = "missing" if i is None else str(status[i])
         for name, d in (("co2", co2), ("gdp", gdp)):
             for end, i in sel.items():
                 row[f"{name}_{end}"] = float(d.isel(run=i) - d.isel(run=c)) if i is not None else np.nan
             row[f"{name}_swing"] = abs(row[f"{name}_high"] - row[f"{name}_low"])
         rows.append(row)
-    df = pd.DataFrame(rows).set_index("group").sort_values("co2_swing", ascending=False)
+    df = pd.DataFrame(rows).set_index("group").sort_values("co2_swing", ascending=False, na_position="last")
     df.attrs = {"year": year, "central_co2_pct": float(co2.isel(run=c)), "central_gdp_pct": float(gdp.isel(run=c)),
                 "units": "percentage points of the % deviation from baseline, relative to the central run"}
     return df
@@ -140,22 +143,74 @@ def mac_at(mac: xr.Dataset, year: int, price: float) -> float:
 # ----------------------------------------------------------------------------- report
 
 
+PRICE_KEYS = ("start_price", "growth", "end_price", "start_year")
+
+
+def is_price_design(ds: xr.Dataset) -> bool:
+    """A design over the carbon-price path only (no elasticity group moves) with several prices:
+    the only kind whose runs trace a marginal abatement cost curve."""
+    if any(c.startswith("el_") for c in ds.coords):
+        return False
+    return len(np.unique(ds.carbon_price.sel(case="policy").values)) > 2
+
+
+def analyses(ds: xr.Dataset) -> list[str]:
+    """The analyses that fit the sweep's design: ``bands`` (random, sobol), ``sobol`` (sobol),
+    ``tornado`` (oat), ``mac`` (price designs, :func:`is_price_design`)."""
+    design = ds.attrs.get("design", "")
+    out = []
+    if design in ("random", "sobol"):
+        out.append("bands")
+    if design == "sobol":
+        out.append("sobol")
+    if design == "oat":
+        out.append("tornado")
+    if is_price_design(ds):
+        out.append("mac")
+    return out
+
+
+def _tornado_figure(t: pd.DataFrame, plt):
+    """Tornado bars (low and high end vs the central run); a failed end is drawn as a hatched
+    grey stub labelled 'failed' at zero, so it does not vanish."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * len(t) + 2.2), sharey=True)
+    tt = t.iloc[::-1]
+    y = np.arange(len(tt))
+    for ax, k, lab in ((axes[0], "co2", "CO2"), (axes[1], "gdp", "real GDP")):
+        for end, colour, dy in (("low", "tab:blue", -0.2), ("high", "tab:orange", 0.2)):
+            vals = tt[f"{k}_{end}"].to_numpy(float)
+            ok = np.isfinite(vals)
+            ax.barh(y[ok] + dy, vals[ok], height=0.38, color=colour, label=f"{end} end of the range")
+            span = np.nanmax(np.abs(t[[f"{k}_low", f"{k}_high"]].to_numpy(float))) if ok.any() else 1.0
+            for yi in y[~ok]:
+                ax.barh(yi + dy, span * 0.04, left=-span * 0.02, height=0.38, color="lightgrey", hatch="//",
+                        edgecolor="grey")
+                ax.text(span * 0.05, yi + dy, f"{end}: failed", va="center", fontsize=7, color="dimgrey")
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_xlabel(f"{lab} {t.attrs['year']}: percentage points vs the central run")
+    axes[0].set_yticks(y, [str(g) for g in tt.index])
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.suptitle("One-at-a-time sensitivity (tornado); hatched = the run failed")
+    fig.tight_layout()
+    return fig
+
+
 def report(ds: xr.Dataset, out: str | Path) -> list[Path]:
-    """Tables and figures for a sweep under ``<out>/analysis/``: bands (always), tornado
-    (design oat), Sobol indices (design sobol), MAC curves (any design with several prices)."""
+    """Tables and figures for a sweep under ``<out>/analysis/``, only those that fit the design
+    (:func:`analyses`): percentile bands, tornado, Sobol indices, MAC curves. Figures as SVG and
+    200 dpi PNG."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from .report import save_figure
     from .runner import _atomic, write_netcdf
     out = Path(out) / "analysis"
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
 
     def save_fig(fig, name):
-        p = out / name
-        _atomic(p, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
+        files.extend(save_figure(fig, out / name))
         plt.close(fig)
-        files.append(p)
 
     def save_csv(df, name):
         p = out / name
@@ -164,37 +219,30 @@ def report(ds: xr.Dataset, out: str | Path) -> list[Path]:
 
     if int((ds.status == "ok").sum()) == 0:
         return files
-    b = bands(ds)
-    write_netcdf(b, out / "bands.nc")
-    files.append(out / "bands.nc")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, k, lab in ((axes[0], "co2_pct", "CO2"), (axes[1], "gdp_pct", "real GDP")):
-        d = b[k]
-        ax.fill_between(d.year, d.sel(stat="p05"), d.sel(stat="p95"), alpha=0.3, label="5-95 %")
-        ax.plot(d.year, d.sel(stat="p50"), label="median")
-        ax.plot(d.year, d.sel(stat="mean"), ls="--", label="mean")
-        ax.set_title(f"{lab}, % vs baseline ({b.attrs['runs']} runs)")
-        ax.legend()
-    save_fig(fig, "bands.png")
-    design = ds.attrs.get("design", "")
-    if design == "oat":
+    todo = analyses(ds)
+    if "bands" in todo:
+        b = bands(ds)
+        write_netcdf(b, out / "bands.nc")
+        files.append(out / "bands.nc")
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        for ax, k, lab in ((axes[0], "co2_pct", "CO2"), (axes[1], "gdp_pct", "real GDP")):
+            d = b[k]
+            ax.fill_between(d.year, d.sel(stat="p05"), d.sel(stat="p95"), alpha=0.3, label="5-95 %")
+            ax.plot(d.year, d.sel(stat="p50"), label="median")
+            ax.plot(d.year, d.sel(stat="mean"), ls="--", label="mean")
+            ax.set(title=f"{lab} ({b.attrs['runs']} runs)", xlabel="year", ylabel="% vs baseline")
+            ax.legend()
+        save_fig(fig, "bands")
+    if "tornado" in todo:
         t = tornado(ds)
         save_csv(t, "tornado.csv")
-        fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(t) + 2))
-        for ax, k in ((axes[0], "co2"), (axes[1], "gdp")):
-            tt = t.sort_values(f"{k}_swing")
-            ax.barh(tt.index, tt[f"{k}_low"], label="low end", color="tab:blue")
-            ax.barh(tt.index, tt[f"{k}_high"], label="high end", color="tab:orange")
-            ax.axvline(0, color="k", lw=0.8)
-            ax.set_title(f"{k.upper()} {t.attrs['year']}: pp vs central run")
-            ax.legend()
-        save_fig(fig, "tornado.png")
-    if design == "sobol":
+        save_fig(_tornado_figure(t, plt), "tornado")
+    if "sobol" in todo:
         try:
             save_csv(sobol_indices(ds), "sobol.csv")
         except ValueError as exc:
             (out / "sobol_skipped.txt").write_text(str(exc))
-    if len(np.unique(ds.carbon_price.sel(case="policy").values)) > 2:
+    if "mac" in todo:
         years = tuple(y for y in (2030, 2060) if y in ds.year.values) or (int(ds.year.max()),)
         mac = mac_curves(ds, years=years, by_sector=True)
         if mac.sizes.get("year"):
@@ -209,9 +257,9 @@ def report(ds: xr.Dataset, out: str | Path) -> list[Path]:
             for y in mac.year.values:
                 c = mac.sel(year=y)
                 ax.plot(c.reduction_mt, c.price, marker="o", label=str(int(y)))
-            ax.set_xlabel("CO2 reduction vs baseline, Mt")
+            ax.set_xlabel("CO2 reduction vs baseline, Mt CO2")
             ax.set_ylabel("carbon price, yuan/t CO2 (2017 prices)")
             ax.set_title("Marginal abatement cost curves")
             ax.legend()
-            save_fig(fig, "mac.png")
+            save_fig(fig, "mac")
     return files

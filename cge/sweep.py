@@ -24,7 +24,6 @@ already have a file. Analyses (bands, tornado, Sobol indices, MAC curves) are de
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import logging
@@ -187,11 +186,11 @@ def design_points(spec: SweepSpec) -> list[dict]:
         pts = [{**dict(zip(problem["names"], map(float, row))), "recycling": rec[0]} for row in X]
         fixed = {k: float(a[0]) for k, a in price_axes.items() if isinstance(a, list)}
         pts = [{**fixed, **p} for p in pts]
-    for p in pts:
+    for i, p in enumerate(pts):
         p.setdefault("start_year", 2022)
         if p.get("recycling") is None:
             p.pop("recycling", None)
-        p["run"] = _run_id(p)
+        p["run"] = run_name(p, spec, i)
     return pts
 
 
@@ -209,10 +208,34 @@ def sobol_problem(spec: SweepSpec) -> dict:
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 
-def _run_id(p: dict) -> str:
-    """A stable name for a design point (hash of its parameters)."""
-    key = json.dumps({k: v for k, v in sorted(p.items()) if k != "run"}, sort_keys=True)
-    return "r" + hashlib.sha1(key.encode()).hexdigest()[:10]
+SHORT = {"start_price": "p", "growth": "g", "end_price": "e", "start_year": "y"}
+
+
+def _num(x: float, digits: int = 2) -> str:
+    """A number for a file name: ``12.5`` -> ``12p5``, ``100.0`` -> ``100``, ``-3`` -> ``m3``."""
+    s = f"{round(float(x), digits):g}".replace("-", "m").replace(".", "p")
+    return s
+
+
+def run_name(p: dict, spec: "SweepSpec", index: int) -> str:
+    """A readable, stable name for a design point, built from its parameters.
+
+    grid: ``p100_g10[_ptax][_sigma_ke0p5]`` (the axes that vary: p start price, g growth, e end
+    price, y start year); oat: ``central``, ``sigma_ke-low``, ``sigma_ke-high``; random and sobol:
+    ``draw007_p112_g8p4`` (index first, so names stay unique and sort in draw order; with more
+    than three axes only ``draw007``, the values being coordinates of sweep.nc)."""
+    if spec.design == "oat":
+        moved = [k for k in p if k.startswith("el_")]
+        return "central" if not moved else f"{moved[0][3:]}-{'low' if p[moved[0]] == 0.0 else 'high'}"
+    varying = {k for k, a in spec.price.items() if isinstance(a, Range) or len(a) > 1}
+    parts = [f"{SHORT.get(k, k)}{_num(p[k], 0 if k in ('start_price', 'end_price', 'start_year') else 2)}"
+             for k in ("start_price", "growth", "end_price", "start_year") if k in p and k in varying]
+    if spec.recycling and len(spec.recycling) > 1 and "recycling" in p:
+        parts.append(str(p["recycling"]))
+    parts += [f"{k[3:]}{_num(v)}" for k, v in p.items() if k.startswith("el_")]
+    if spec.design in ("random", "sobol"):
+        parts = [f"draw{index:03d}"] + (parts if len(parts) <= 3 else [])   # many axes: see sweep.nc's coordinates
+    return "_".join(parts) or f"run{index:03d}"
 
 
 def point_scenario(p: dict, template: str, end: int = HORIZON_END):

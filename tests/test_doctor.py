@@ -23,7 +23,7 @@ def test_doctor_passes_and_solves_the_test_nlp() -> None:
     assert report.ipopt_version and report.ipopt_version.startswith("3.14")
     assert report.linear_solver and report.linear_solver.upper().startswith("MUMPS")
     labels = [label for label, _ in report.lines]
-    assert labels[:4] == ["Python", "Pyomo", "cyipopt", "IPOPT"]
+    assert labels[:6] == ["Python", "data", "raw data", "Pyomo", "cyipopt", "IPOPT"]
     assert "PyNumero ASL" in labels
 
 
@@ -55,3 +55,12 @@ def test_parse_linear_solver() -> None:
     banner = "\nThis is Ipopt version 3.14.11, running with linear solver MUMPS 5.5.1.\n\nNumber of..."
     assert parse_linear_solver(banner) == "MUMPS 5.5.1"
     assert parse_linear_solver("no banner") is None
+
+
+def test_doctor_names_a_missing_data_file(tmp_path: Path) -> None:
+    from cge.doctor import DoctorError, check_data, data_files
+    folders = data_files()
+    assert check_data(folders).endswith("folders present")
+    folders["scenario drivers"] = [tmp_path, ["co2_baseline.csv"]]
+    with pytest.raises(DoctorError, match=r"scenario drivers: .*co2_baseline\.csv is missing"):
+        check_data(folders)
