@@ -219,3 +219,24 @@ def test_run_never_overwrites_results_silently(tmp_path):
     assert out == tmp_path / "results-2" and "already holds results" in note
     assert runner.default_out(None, resume=True, base=base) == (base, None)     # --resume continues it
     assert runner.default_out(str(base), base=base) == (base, None)            # told: make run's --out results
+
+
+def test_province_map_labels_do_not_overlap():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from cge.allocation.provincial.coupling import _map_figure
+    from cge.allocation.provincial.panel import PROVINCES, load_panel
+    from cge.plotting import overlapping_pairs
+    panel = load_panel()
+    n = len(PROVINCES)
+    q = xr.Dataset({"surplus": (("rule", "province"), np.linspace(-1, 1, n)[None, :])},
+                   coords={"rule": ["r"], "province": PROVINCES, "lat": ("province", panel.lat.values),
+                           "lon": ("province", panel.lon.values)}, attrs={"scenario": "S1", "year": 2030})
+    fig = _map_figure(q, plt)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert {t.get_text() for t in ax.texts} == set(PROVINCES)             # names, not codes
+    assert overlapping_pairs(ax.texts, fig.canvas.get_renderer()) == []
+    plt.close(fig)

@@ -97,7 +97,7 @@ def test_sweep_equals_cge_run_one_by_one(grid_sweep, tmp_path, monkeypatch):
         sc = sw.point_scenario(p, "S4")
         anchors = "\n".join(f"{y} = {v!r}" for y, v in sc.carbon_price.items())
         (scen / f"{p['run']}.toml").write_text(f'name = "{p["run"]}"\nstart_year = {sc.start_year}\n[carbon_price]\n{anchors}\n')
-    monkeypatch.setattr("cge.scenarios.SCENARIO_DIR", scen)
+    monkeypatch.setenv("CGE_SCENARIO_DIR", str(scen))           # --scenario-dir: searched first
     one = runner.run([p["run"] for p in pts], end=END, out=tmp_path / "one", jobs=1, progress=False)
     for p in pts:
         a = ds.sel(run=p["run"], case="policy")
@@ -184,6 +184,38 @@ def test_tornado_ranks_groups_by_their_swing():
     assert t.loc["a", "co2_swing"] == pytest.approx(2.0)
 
 
+def test_tornado_shows_failed_ends(tmp_path):
+    nan = np.nan
+    ds = _fake("oat", {"el_a": [nan, 0, 1, nan, nan], "el_b": [nan, nan, nan, 0, 1]}, [80, 79, 81, 70, nan])
+    ds = ds.assign_coords(status=("run", ["ok", "ok", "ok", "ok", "failed"]))
+    t = ssa.tornado(ds)
+    assert t.loc["b", "high_status"] == "failed" and np.isnan(t.loc["b", "co2_high"])
+    assert list(t.index) == ["a", "b"]                              # a failed end ranks last, is still listed
+    assert ssa.analyses(ds) == ["tornado"]
+    files = ssa.report(ds, tmp_path)
+    svg = next(f for f in files if f.name == "tornado.svg").read_text()
+    assert "high: failed" in svg and {f.name for f in files} >= {"tornado.csv", "tornado.png"}
+
+
+def test_analysis_fits_the_design():
+    nan = np.nan
+    price = _fake("grid", {}, [80, 70, 60])
+    price["carbon_price"] = price.carbon_price + xr.DataArray([0.0, 100, 200], dims="run") * (price.case == "policy")
+    assert ssa.analyses(price) == ["mac"]
+    assert ssa.analyses(_fake("random", {"el_a": [0.2, 0.5, 0.9]}, [80, 70, 60])) == ["bands"]
+    assert ssa.analyses(_fake("sobol", {"el_a": [0.2, 0.5, 0.9]}, [80, 70, 60])) == ["bands", "sobol"]
+    assert ssa.analyses(_fake("oat", {"el_a": [nan, 0, 1]}, [80, 70, 60])) == ["tornado"]
+
+
+def test_run_names_are_readable():
+    grid = sw.SweepSpec(name="x", design="grid", price={"start_price": [50, 100], "growth": [0, 12.5]},
+                        recycling=["lump_sum", "ptax"])
+    names = [p["run"] for p in sw.design_points(grid)]
+    assert names[:2] == ["p50_g0_lump_sum", "p50_g0_ptax"] and "p100_g12p5_ptax" in names
+    oat = sw.SweepSpec(name="o", design="oat", price={"start_price": [100]}, elasticities={"sigma_ke": "range"})
+    assert [p["run"] for p in sw.design_points(oat)] == ["central", "sigma_ke-low", "sigma_ke-high"]
+
+
 def test_sobol_indices_find_the_influential_parameter():
     spec = sw.SweepSpec(name="s", design="sobol", n=64, seed=1, price={"start_price": [100]},
                         elasticities={"sigma_ke": "range", "sigma_arm": "range"})
@@ -204,7 +236,8 @@ def test_bands_are_ordered(grid_sweep):
     d = b.co2_pct.sel(year=END)
     assert d.sel(stat="p05") <= d.sel(stat="p50") <= d.sel(stat="p95")
     assert float(d.sel(stat="mean")) == pytest.approx(float(ssa.deviation(ds, "co2").sel(year=END).mean()))
-    files = ssa.report(ds, grid_sweep[1] / "rep")
-    assert {f.name for f in files} >= {"bands.nc", "bands.png", "mac.nc", f"mac_{END}.csv", "mac.png"}
+    files = ssa.report(ds, grid_sweep[1] / "rep")                   # a price grid: MAC curves, no bands
+    names = {f.name for f in files}
+    assert names >= {"mac.nc", f"mac_{END}.csv", "mac.png", "mac.svg"} and not names & {"bands.nc", "tornado.csv"}
     mac = pd.read_csv(grid_sweep[1] / "rep" / "analysis" / f"mac_{END}.csv")
     assert mac.price_yuan_per_t.is_monotonic_increasing

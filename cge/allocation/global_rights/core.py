@@ -520,9 +520,11 @@ def _figures(ds: xr.Dataset, n_bars: int = 10) -> dict[str, bytes]:
             colour = cmap((2 * k) % 20 + (k // 10) % 2)       # strong colours first, then their light pairs
             ax.scatter(ds.lon.values[sel], ds.lat.values[sel], s=size[sel], color=colour, alpha=0.7,
                        edgecolor="k", linewidth=0.3, label=f"{a} ({float(ds.alliance_share.values[k]) * 100:.1f} %)")
-        for i in np.argsort(-ds.share.values)[:12]:
-            ax.annotate(str(ds.country.values[i]), (ds.lon.values[i], ds.lat.values[i]), fontsize=7,
-                        ha="center", va="center")
+        ax.set(xlim=(-180, 180), ylim=(-60, 85))
+        top = np.argsort(-ds.share.values)[:12]
+        from ...plotting import place_labels
+        place_labels(ax, ds.lon.values[top], ds.lat.values[top], [str(ds.country_name.values[i]) for i in top],
+                     fontsize=7)
         ax.set(xlim=(-180, 180), ylim=(-60, 85), xlabel="longitude (deg)", ylabel="latitude (deg)",
                title=f"Carbon-reduction alliances and shares of global emission rights, {year} "
                      "(capitals; marker area ~ share)")

@@ -257,9 +257,10 @@ def write_outputs(ds: xr.Dataset, out: Path, panel: xr.Dataset | None = None, se
     head = (f"# Provincial quotas: {ds.attrs['scenario']} {ds.attrs['year']}\n\ncap {ds.attrs['cap']:.1f} Mt CO2, "
             f"price {ds.attrs['price']:.2f} yuan/t. Status: {ds.attrs['status']}\n\n")
     _atomic(paths["metrics_md"], lambda t: Path(t).write_text(head + to_markdown(metrics), encoding="utf-8"))
+    from ...report import save_figure
     for name, fig in figures(ds, panel, seed).items():
-        paths[name] = out / f"{stem}_{name}.png"
-        _atomic(paths[name], lambda t, f=fig: f.savefig(t, format="png", dpi=110, bbox_inches="tight"))
+        svg, png = save_figure(fig, out / f"{stem}_{name}")          # SVG and 200 dpi PNG
+        paths[name], paths[f"{name}_svg"] = png, svg
     import matplotlib.pyplot as plt
     plt.close("all")
     return paths
@@ -281,7 +282,7 @@ def figures(ds: xr.Dataset, panel: xr.Dataset | None = None, seed: int = 0) -> d
     ax.plot(x, ds.projected.isel(rule=0), "k_", ms=10, label="projected")
     ax.set_xticks(x, provs, rotation=70)
     ax.set_ylabel("quota, Mt CO2")
-    ax.set_title(f"Quotas by method, {ds.attrs['scenario']} {ds.attrs['year']} (cap {ds.attrs['cap']:.0f} Mt)")
+    ax.set_title(f"Quotas by allocation rule, {ds.attrs['scenario']} {ds.attrs['year']} (cap {ds.attrs['cap']:.0f} Mt)")
     ax.legend(ncol=5, fontsize=8)
     figs["quota_by_rule"] = fig
     fig, ax = plt.subplots(figsize=(14, 5))
@@ -301,23 +302,27 @@ def figures(ds: xr.Dataset, panel: xr.Dataset | None = None, seed: int = 0) -> d
 
 
 def _map_figure(ds: xr.Dataset, plt):
-    """Small multiples: provincial capitals at lon/lat, coloured by surplus (Mt CO2), one panel per method."""
+    """Small multiples: provincial capitals at lon/lat, coloured by surplus (Mt CO2), one panel per
+    rule; province labels placed so that they do not overlap (leader lines where moved)."""
+    from ...plotting import place_labels
     meths = [str(m) for m in ds.rule.values]
     ncol = min(3, len(meths))
     nrow = -(-len(meths) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.6 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.6 * ncol, 4.6 * nrow), squeeze=False)
     lim = float(np.abs(ds.surplus).max()) or 1.0
     for ax, m in zip(axes.flat, meths):
-        sc = ax.scatter(ds.lon, ds.lat, c=ds.surplus.sel({"rule": m}), cmap="RdBu", vmin=-lim, vmax=lim, s=180,
-                        marker="s", edgecolor="k", linewidth=0.4)
-        for p, lo, la in zip(ds.province.values, ds.lon.values, ds.lat.values):
-            ax.annotate(ISO.get(str(p), str(p)[:3]), (lo, la), fontsize=6, ha="center", va="center")
+        sc = ax.scatter(ds.lon, ds.lat, c=ds.surplus.sel({"rule": m}), cmap="RdBu", vmin=-lim, vmax=lim, s=55,
+                        marker="o", edgecolor="k", linewidth=0.4, zorder=3)
+        ax.set(xlim=(73, 136), ylim=(17, 54))
+        ax.set_aspect(1 / np.cos(np.radians(35)))               # degrees of longitude shorter than of latitude
+        place_labels(ax, ds.lon.values, ds.lat.values, [str(p) for p in ds.province.values], fontsize=5.5)
         ax.set_title(m, fontsize=9)
         ax.set_xticks([]), ax.set_yticks([])
     for ax in list(axes.flat)[len(meths):]:
         ax.axis("off")
     fig.colorbar(sc, ax=axes, shrink=0.6, label="surplus, Mt CO2 (blue: seller)")
-    fig.suptitle(f"Surplus by province (capitals at lon/lat), {ds.attrs['scenario']} {ds.attrs['year']}")
+    fig.suptitle(f"Surplus by province (capitals at longitude/latitude; no province outlines shipped), "
+                 f"{ds.attrs['scenario']} {ds.attrs['year']}")
     return fig
 
 
