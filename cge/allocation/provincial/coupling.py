@@ -315,7 +315,6 @@ def _map_figure(ds: xr.Dataset, plt):
                         marker="o", edgecolor="k", linewidth=0.4, zorder=3)
         ax.set(xlim=(73, 136), ylim=(17, 54))
         ax.set_aspect(1 / np.cos(np.radians(35)))               # degrees of longitude shorter than of latitude
-        place_labels(ax, ds.lon.values, ds.lat.values, [str(p) for p in ds.province.values], fontsize=5.5)
         ax.set_title(m, fontsize=9)
         ax.set_xticks([]), ax.set_yticks([])
     for ax in list(axes.flat)[len(meths):]:
@@ -323,6 +322,8 @@ def _map_figure(ds: xr.Dataset, plt):
     fig.colorbar(sc, ax=axes, shrink=0.6, label="surplus, Mt CO2 (blue: seller)")
     fig.suptitle(f"Surplus by province (capitals at longitude/latitude; no province outlines shipped), "
                  f"{ds.attrs['scenario']} {ds.attrs['year']}")
+    for ax in list(axes.flat)[:len(meths)]:                     # labels last: the layout is final now
+        place_labels(ax, ds.lon.values, ds.lat.values, [str(p) for p in ds.province.values], fontsize=5.5)
     return fig
 
 
