@@ -32,7 +32,6 @@ RULES: dict[str, str] = {
     "egs": "cge.allocation.provincial.egs:allocate",
 }
 
-METHODS = RULES        # the registry's former name, kept for scripts written before the rename
 REL_TOL = 1e-9          # acceptance: quotas sum to the cap within this relative tolerance
 
 
