@@ -42,9 +42,10 @@ def sam_data_dir() -> Path:
     return _package_dir("sam") / "data"
 
 
-def user_scenario_dirs(scenario_dir: str | Path | None = None) -> list[Path]:
+def user_scenario_dirs(scenario_dir: str | Path | None = None, shipped: Path | None = None) -> list[Path]:
     """Folders searched for scenarios, first match wins: ``scenario_dir`` (or
-    ``$CGE_SCENARIO_DIR``), ``./scenarios`` of the current directory, the shipped folder."""
+    ``$CGE_SCENARIO_DIR``), ``./scenarios`` of the current directory, the shipped folder
+    (``shipped``, default :func:`shipped_scenarios`)."""
     dirs: list[Path] = []
     explicit = scenario_dir or os.environ.get("CGE_SCENARIO_DIR")
     if explicit:
@@ -52,7 +53,7 @@ def user_scenario_dirs(scenario_dir: str | Path | None = None) -> list[Path]:
     local = Path.cwd() / "scenarios"
     if local.is_dir():
         dirs.append(local)
-    shipped = shipped_scenarios()
+    shipped = Path(shipped) if shipped is not None else shipped_scenarios()
     if all(d.resolve() != shipped.resolve() for d in dirs):
         dirs.append(shipped)
     return dirs

@@ -176,7 +176,7 @@ def _interp(anchors: dict[int, float], year: int, rule: str, start: int | None) 
 def find_scenario(name: str, scenario_dir: str | Path | None = None) -> Path:
     """The file of scenario ``name``: the first ``<name>.toml`` in ``scenario_dir`` (or
     ``$CGE_SCENARIO_DIR``), ``./scenarios``, then the shipped scenarios; InputError if none."""
-    dirs = user_scenario_dirs(scenario_dir)
+    dirs = user_scenario_dirs(scenario_dir, SCENARIO_DIR)
     for d in dirs:
         if (d / f"{name}.toml").is_file():
             return d / f"{name}.toml"
@@ -230,7 +230,7 @@ def _check_names(sc: Scenario, p: Path, sectors: list[str] | None) -> None:
 
 def list_scenarios(scenario_dir: str | Path | None = None) -> list[str]:
     """Names of the scenarios in the user folders and the shipped ones, baseline first."""
-    names = {q.stem for d in user_scenario_dirs(scenario_dir) for q in d.glob("*.toml")}
+    names = {q.stem for d in user_scenario_dirs(scenario_dir, SCENARIO_DIR) for q in d.glob("*.toml")}
     return sorted(names, key=lambda n: (n != "baseline", n))
 
 

@@ -119,8 +119,12 @@ class SweepSpec(BaseModel):
 
 
 def load_spec(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep spec; errors name the file and the field."""
+    """Read and validate a sweep spec (a path, or the name of a shipped spec such as
+    ``price_grid``); errors name the file and the field."""
     p = Path(path)
+    if not p.exists() and not p.suffix:
+        from .paths import sweep_dir
+        p = sweep_dir() / f"{p.name}.toml"
     if not p.exists():
         raise InputError(f"sweep spec {p}: no such file")
     spec = validated(SweepSpec, read_toml(p), p)
@@ -446,7 +450,8 @@ def combine(out: Path, pts: list[dict], spec: SweepSpec) -> xr.Dataset:
 def register(subparsers) -> None:
     """``cge sweep SPEC.toml [--workers N | --scheduler ADDRESS] [--out DIR] [--resume] [--end YEAR]``."""
     p = subparsers.add_parser("sweep", help="run a scenario sweep / sensitivity design on Dask")
-    p.add_argument("spec", help="sweep spec (TOML), e.g. scenarios/sweeps/price_grid.toml")
+    p.add_argument("spec", help="sweep spec: a TOML path, or the name of a shipped spec "
+                                "(price_grid, paper_grid, ssa_oat, ssa_random, sobol)")
     p.add_argument("--workers", type=int, default=2, help="local Dask worker processes (default 2)")
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler (tcp://host:8786)")
     p.add_argument("--out", default=None, help="output folder (default results/sweeps/<name>)")

@@ -214,6 +214,8 @@ def test_run_names_are_readable():
     assert names[:2] == ["p50_g0_lump_sum", "p50_g0_ptax"] and "p100_g12p5_ptax" in names
     oat = sw.SweepSpec(name="o", design="oat", price={"start_price": [100]}, elasticities={"sigma_ke": "range"})
     assert [p["run"] for p in sw.design_points(oat)] == ["central", "sigma_ke-low", "sigma_ke-high"]
+    shipped = sw.load_spec("price_grid")                       # a shipped spec by name (installed package)
+    assert [p["run"] for p in sw.design_points(shipped)][:2] == ["p25", "p50"]
 
 
 def test_sobol_indices_find_the_influential_parameter():
