@@ -22,7 +22,8 @@ import xarray as xr
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["scenarios/S1.toml", "scenarios/baseline.toml", "scenarios/data/co2_baseline.csv",
            "scenarios/sweeps/price_grid.toml", "cge/closures/policy.toml", "sam/data/sam_2017.csv",
-           "calibration/data/elasticities.csv", "cge/data/variables.csv",
+           "calibration/data/elasticities.csv", "cge/data/variables.csv", "scenarios/data/power/technology_2017.csv",
+           "calibration/data/behaviour/investment_parameters.csv", "sam/data/customs/tariff_rates_by_sector.csv",
            "cge/allocation/global_rights/data/wdi_derived_1990_2020.csv",
            "cge/allocation/provincial/data/panel_core.csv", "cge-{v}.dist-info/licenses/LICENSE"]
 
