@@ -26,9 +26,9 @@ import xarray as xr
 
 
 def split(out: Path) -> dict[str, float]:
-    """Build, IPOPT and overhead seconds summed over the scenario files under ``out/scenarios``."""
+    """Build, IPOPT and overhead seconds summed over the run-store results under ``out/store``."""
     tot = {"build": 0.0, "ipopt": 0.0, "process": 0.0, "solves": 0, "iterations": 0.0}
-    for p in sorted((out / "scenarios").glob("*.nc")):
+    for p in sorted(out.glob("store/*/result.nc")):
         with xr.open_dataset(p) as ds:
             tot["build"] += float(ds.attrs["build_seconds"])
             tot["process"] += float(ds.attrs["process_seconds"])

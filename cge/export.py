@@ -2,7 +2,6 @@
 (``.xlsx`` with sheet ``data``, or ``.csv``) that pyam and the IAMC databases read."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 FORMATS = ("iamc",)
@@ -27,8 +26,6 @@ def register(subparsers) -> None:
 
 def export(results: str | Path, out: str | Path | None = None, model: str | None = None) -> Path:
     """Export one NetCDF file (results, quota or rights) to an IAMC file; return its path."""
-    import xarray as xr
-
     from sam.errors import InputError
 
     from .iamc import MODEL, check_iamc, iamc_frame, quota_frame, rights_frame, write_iamc
@@ -37,8 +34,8 @@ def export(results: str | Path, out: str | Path | None = None, model: str | None
         src = src / "results.nc"
     if not src.exists():
         raise InputError(f"{src}: no such file (run `cge run` first, or pass --results)")
-    with xr.open_dataset(src) as d:
-        ds = d.load()
+    from .runner import _read
+    ds = _read(src)                        # an unreadable file: InputError naming it
     if "rule" in ds.dims:
         df = quota_frame(ds, model or "cge allocation")
     elif "country" in ds.dims:
@@ -52,13 +49,8 @@ def export(results: str | Path, out: str | Path | None = None, model: str | None
 
 
 def _handle(args) -> int:
+    """Bad input raises; :func:`cge.cli.main` prints it as one line, exit code 2."""
     import os
-
-    from sam.errors import InputError
-    try:
-        path = export(args.results, args.out, args.model)
-    except InputError as exc:
-        print(f"cge export: {exc}", file=sys.stderr)
-        return 2
+    path = export(args.results, args.out, args.model)
     print(f"wrote {os.path.relpath(path)}")
     return 0

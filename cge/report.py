@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .runner import _atomic
+from sam.atomic import commit_many
+from sam.errors import InputError
+
+from .runner import _read
 
 PAPER_YEARS = [2025, 2030, 2035, 2040, 2050, 2060]
 MACRO = {"gdp": ("实际GDP", "real GDP"), "consumption": ("居民消费", "household consumption"),
@@ -153,20 +157,24 @@ def _formatted(df: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- figures
 
 
-def save_figure(fig, stem: Path) -> list[Path]:
-    """``<stem>.svg`` and ``<stem>.png`` (200 dpi), written atomically; the paths."""
-    paths = []
+def figure_files(fig, stem: Path) -> dict[Path, bytes]:
+    """``<stem>.svg`` and ``<stem>.png`` (200 dpi) rendered in memory: path -> bytes (for
+    :func:`sam.atomic.commit_many`)."""
+    files = {}
     for ext, kw in (("svg", {"metadata": {"Date": None}}), ("png", {"dpi": PNG_DPI, "metadata": {"Software": None}})):
-        p = Path(f"{stem}.{ext}")
-        _atomic(p, lambda tmp, e=ext, k=kw: fig.savefig(tmp, format=e, bbox_inches="tight", **k))
-        paths.append(p)
-    return paths
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, bbox_inches="tight", **kw)
+        files[Path(f"{stem}.{ext}")] = buf.getvalue()
+    return files
+
+
+def save_figure(fig, stem: Path) -> list[Path]:
+    """``<stem>.svg`` and ``<stem>.png`` (200 dpi), written together (both or neither); the paths."""
+    return commit_many(figure_files(fig, stem))
 
 
 def _fig(fn) -> bytes:
     """PNG bytes (200 dpi) of the figure ``fn(plt)`` draws (kept for callers outside this module)."""
-    import io
-
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -262,17 +270,26 @@ def figures(ds: xr.Dataset) -> dict[str, bytes]:
     return {spec.stem: _fig(spec.draw) for spec in figure_specs(ds)}
 
 
-def write_figures(ds: xr.Dataset, folder: Path) -> dict[str, list[Path]]:
-    """Every figure as SVG and PNG in ``folder``; stem -> paths."""
+def render_figures(ds: xr.Dataset, folder: Path) -> dict[str, dict[Path, bytes]]:
+    """Every figure as SVG and PNG bytes, stem -> {path in ``folder``: bytes} (nothing written)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     out = {}
     for spec in figure_specs(ds):
         fig = spec.draw(plt)
-        out[spec.stem] = save_figure(fig, folder / spec.stem)
-        plt.close(fig)
+        try:
+            out[spec.stem] = figure_files(fig, folder / spec.stem)
+        finally:
+            plt.close(fig)
     return out
+
+
+def write_figures(ds: xr.Dataset, folder: Path) -> dict[str, list[Path]]:
+    """Every figure as SVG and PNG in ``folder`` (all files or none); stem -> paths."""
+    rendered = render_figures(ds, folder)
+    commit_many({p: b for fs in rendered.values() for p, b in fs.items()})
+    return {stem: list(fs) for stem, fs in rendered.items()}
 
 
 # ----------------------------------------------------------------------------- files
@@ -281,25 +298,37 @@ def write_figures(ds: xr.Dataset, folder: Path) -> dict[str, list[Path]]:
 def write_report(results: str | Path = "results/results.nc", out: str | Path | None = None) -> dict[str, Path]:
     """Write tables, figures and ``report.html`` next to ``results.nc``; return the paths."""
     results = Path(results)
-    with xr.open_dataset(results) as d:
-        ds = d.load()
+    ds = check_results(_read(results), results)
     out = Path(out) if out else results.parent
-    paths: dict[str, Path] = {}
+    files: dict[str, tuple[Path, str | bytes]] = {}
     tabs = tables(ds)
     for k, df in tabs.items():
         md = f"**{df.attrs['caption']}**\n\n" + _formatted(df).to_markdown(disable_numparse=True)
         for ext, text in (("csv", df.to_csv()), ("md", md)):
-            p = out / "tables" / f"{k}.{ext}"
-            _atomic(p, lambda tmp, t=text: Path(tmp).write_text(t + ("\n" if not t.endswith("\n") else ""), encoding="utf-8"))
-            paths[f"{k}.{ext}"] = p
-    figs = write_figures(ds, out / "figures")
-    for files in figs.values():
-        for p in files:
-            paths[p.name] = p
-    html_text = _html(ds, tabs, figs)
-    _atomic(out / "report.html", lambda tmp: Path(tmp).write_text(html_text, encoding="utf-8"))
-    paths["report.html"] = out / "report.html"
-    return paths
+            files[f"{k}.{ext}"] = (out / "tables" / f"{k}.{ext}", text + ("\n" if not text.endswith("\n") else ""))
+    rendered = render_figures(ds, out / "figures")
+    for stem, fs in rendered.items():
+        for p, content in fs.items():
+            files[p.name] = (p, content)
+    files["report.html"] = (out / "report.html", _html(ds, tabs, rendered))
+    commit_many(dict(files.values()))            # every file or none
+    return {k: p for k, (p, _) in files.items()}
+
+
+REQUIRED = ["co2", "co2_sector", "co2_household", "gdp", "output", "carbon_price", *MACRO]
+
+
+def check_results(ds: xr.Dataset, path: Path) -> xr.Dataset:
+    """``ds`` if it is a ``cge run`` results file with a baseline, else an InputError naming what is missing."""
+    missing = [d for d in ("scenario", "year", "sector") if d not in ds.dims]
+    missing += [v for v in REQUIRED if v not in ds]
+    if missing:
+        raise InputError(f"{path}: not a cge results file: missing {', '.join(missing)} "
+                         "(expected the results.nc written by `cge run`)")
+    if "baseline" not in ds.scenario.values:
+        raise InputError(f"{path}: no baseline scenario (scenarios {[str(s) for s in ds.scenario.values]}); "
+                         "deviations are measured from it: run `cge run` into this folder")
+    return ds
 
 
 CSS = ("body{font-family:system-ui,'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;max-width:1100px;margin:auto;padding:0 1em;color:#222}"
@@ -322,7 +351,7 @@ def _table_html(df: pd.DataFrame, tid: str) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, list[Path]]) -> str:
+def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, dict[Path, bytes]]) -> str:
     """The self-contained report page (PNG embedded, SVG linked)."""
     specs = {s.stem: s for s in figure_specs(ds)}
     scen = ", ".join(map(str, ds.scenario.values))
@@ -340,7 +369,7 @@ def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, list[Pa
         png = next(p for p in files if p.suffix == ".png")
         svg = next(p for p in files if p.suffix == ".svg")
         s = specs[stem]
-        raw = png.read_bytes()
+        raw = files[png]
         width = int.from_bytes(raw[16:20], "big") * 96 // PNG_DPI          # CSS pixels at the figure's size
         data = base64.b64encode(raw).decode()
         parts.append(f"<figure id='{stem}'><img src='data:image/png;base64,{data}' width='{width}' "
@@ -366,10 +395,11 @@ def register(subparsers) -> None:
 
 
 def _handle(args) -> int:
-    import sys
-    if not Path(args.results).exists():
-        print(f"cge report: no results file {args.results}; run `cge run` first", file=sys.stderr)
-        return 2
-    paths = write_report(args.results, args.out)
+    from .store import lock
+    if not Path(args.results).is_file():
+        raise InputError(f"{args.results}: no results file; run `cge run` first")
+    out = Path(args.out) if args.out else Path(args.results).parent
+    with lock(out, "cge report --out"):
+        paths = write_report(args.results, out)
     print(f"wrote {len(paths)} files; open {os.path.relpath(paths['report.html'])}")
     return 0

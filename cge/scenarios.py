@@ -14,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sam.errors import InputError
 
-from .files import read_toml, validated
+from .files import FileInvalid, read_toml, validated
 from .paths import shipped_scenarios, user_scenario_dirs
 
 SCENARIO_DIR = shipped_scenarios()      # the shipped scenarios (package data); user folders come first
+HORIZON = (2017, 2060)          # the years the driver data cover
 RECYCLING_CLOSURE = {"lump_sum": "policy", "ptax": "policy_ptax", "gov": "policy_gov"}
 
 
@@ -26,7 +27,7 @@ class Shock(BaseModel):
     ``to_year``, default the end): ``mode = "scale"`` multiplies the value the run would use
     (1.05 = +5 %), ``mode = "set"`` replaces it (in the variable's own units, every index)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     variable: str
     value: float
     from_year: int
@@ -49,7 +50,7 @@ class Shock(BaseModel):
 class Scenario(BaseModel):
     """A scenario definition (see ``scenarios/S1.toml`` for an example)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     description: str = ""
     kind: Literal["baseline", "policy"] = "policy"
@@ -81,6 +82,8 @@ class Scenario(BaseModel):
     def _consistent(self) -> "Scenario":
         if self.kind == "policy" and not self.carbon_price and not self.cap:
             raise ValueError("a policy scenario needs carbon_price anchors (or cap anchors)")
+        if self.carbon_price and self.cap:
+            raise ValueError("give [carbon_price] or [cap], not both (with a cap the price is endogenous)")
         if self.carbon_price and self.start_year is not None and self.start_year > min(self.carbon_price):
             raise ValueError(f"start_year {self.start_year} is after the first price anchor {min(self.carbon_price)}")
         return self
@@ -175,7 +178,10 @@ def _interp(anchors: dict[int, float], year: int, rule: str, start: int | None) 
 
 def find_scenario(name: str, scenario_dir: str | Path | None = None) -> Path:
     """The file of scenario ``name``: the first ``<name>.toml`` in ``scenario_dir`` (or
-    ``$CGE_SCENARIO_DIR``), ``./scenarios``, then the shipped scenarios; InputError if none."""
+    ``$CGE_SCENARIO_DIR``), ``./scenarios``, then the shipped scenarios; InputError if none.
+    ``baseline`` is always the shipped baseline (the name is reserved: every run deviates from it)."""
+    if name == "baseline":
+        return SCENARIO_DIR / "baseline.toml"
     dirs = user_scenario_dirs(scenario_dir, SCENARIO_DIR)
     for d in dirs:
         if (d / f"{name}.toml").is_file():
@@ -186,46 +192,93 @@ def find_scenario(name: str, scenario_dir: str | Path | None = None) -> Path:
 
 def load_scenario(name_or_path: str | Path, sectors: list[str] | None = None,
                   scenario_dir: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario: a name (looked up by :func:`find_scenario`) or a path."""
+    """Read and validate a scenario: a name (looked up by :func:`find_scenario`) or a path; every
+    error of the file is reported at once, in one InputError naming the file."""
     p = Path(name_or_path)
     if not p.suffix:
         p = find_scenario(str(name_or_path), scenario_dir)
-    if not p.exists():
+    if not p.is_file():
         raise InputError(f"scenario {name_or_path!r}: no file {p} (known: {', '.join(list_scenarios(scenario_dir))})")
     raw = read_toml(p)
+    errors = []
     for key in ("carbon_price", "cap"):
-        if key in raw:
+        if isinstance(raw.get(key), dict):
             try:
                 raw[key] = {int(k): v for k, v in raw[key].items()}
             except ValueError as exc:
-                raise InputError(f"{p}: field {key}: anchor keys must be years ({exc})") from exc
-    sc = validated(Scenario, raw, p)
-    _check_names(sc, p, sectors)
+                errors.append(f"field {key}: anchor keys must be years ({exc})")
+    errors += _raw_problems(raw, p)
+    try:
+        sc = validated(Scenario, raw, p)
+    except FileInvalid as exc:
+        raise InputError(_join(p, errors + exc.problems)) from exc
+    errors += _name_problems(sc, sectors)
+    if errors:
+        raise InputError(_join(p, errors))
     return sc
 
 
-def _check_names(sc: Scenario, p: Path, sectors: list[str] | None) -> None:
-    from .closure import CLOSURE_DIR, VAR_BLOCK
+def _join(p: Path, problems: list[str]) -> str:
+    """One line naming the file and every problem."""
+    return f"{p}: " + "; ".join(problems)
+
+
+def _is_shipped_baseline(p: Path) -> bool:
+    return p.resolve() == (SCENARIO_DIR / "baseline.toml").resolve()
+
+
+def _raw_problems(raw: dict, p: Path) -> list[str]:
+    """Checks on the raw file that do not need the other fields to be valid: the reserved
+    baseline name and kind (only ``scenarios/baseline.toml``), cap and shock years in the model's
+    horizon, cap and price not both."""
+    out = []
+    if not _is_shipped_baseline(p):
+        if raw.get("name") == "baseline":
+            out.append(f"field name: 'baseline' is reserved for {SCENARIO_DIR / 'baseline.toml'}; choose another name")
+        if raw.get("kind") == "baseline":
+            out.append("field kind: 'baseline' is reserved for the shipped baseline; use kind = \"policy\"")
+    if raw.get("cap") and raw.get("carbon_price"):
+        out.append("fields cap and carbon_price: give one, not both (with a cap the price is endogenous)")
+    cap = raw.get("cap")
+    if isinstance(cap, dict):
+        for y in cap:
+            if isinstance(y, int) and not HORIZON[0] <= y <= HORIZON[1]:
+                out.append(f"field cap.{y}: year outside the model horizon {HORIZON[0]}-{HORIZON[1]}")
+    shocks = raw.get("shocks")
+    for k, sh in enumerate(shocks if isinstance(shocks, list) else []):
+        for f in ("from_year", "to_year"):
+            y = sh.get(f) if isinstance(sh, dict) else None
+            if isinstance(y, int) and not HORIZON[0] <= y <= HORIZON[1]:
+                out.append(f"field shocks.{k}.{f}: year {y} outside the model horizon {HORIZON[0]}-{HORIZON[1]}")
+    return out
+
+
+def _name_problems(sc: Scenario, sectors: list[str] | None) -> list[str]:
+    """Names that must exist in the model: covered users, the closure, shocked variables."""
+    from .closure import CLOSURE_DIR, VAR_BLOCK, load_closure
     if sectors is None:
         import sam
         sectors = list(sam.SECTORS)
+    out = []
     if sc.covered != "all":
         known = set(sectors) | {"hh_rural", "hh_urban"}
         bad = [s for s in sc.covered if s not in known]
         if bad:
-            raise InputError(f"{p}: field covered: unknown sector(s) {bad}")
+            out.append(f"field covered: unknown sector(s) {bad}")
     if sc.closure and not (CLOSURE_DIR / f"{sc.closure}.toml").exists():
         known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
-        raise InputError(f"{p}: field closure: unknown closure {sc.closure!r} (known: {known})")
+        out.append(f"field closure: unknown closure {sc.closure!r} (known: {known})")
+        return out
     closures = {"baseline"} if sc.kind == "baseline" else {sc.policy_closure}
     for k, s in enumerate(sc.shocks):
         if s.variable not in VAR_BLOCK:
-            raise InputError(f"{p}: field shocks.{k}.variable: unknown variable {s.variable!r}")
-        from .closure import load_closure
+            out.append(f"field shocks.{k}.variable: unknown variable {s.variable!r}")
+            continue
         for name in closures:
             if s.variable not in load_closure(name).fixed:
-                raise InputError(f"{p}: field shocks.{k}.variable: {s.variable!r} is endogenous in closure "
-                                 f"{name!r}; only variables the closure fixes can be shocked")
+                out.append(f"field shocks.{k}.variable: {s.variable!r} is endogenous in closure "
+                           f"{name!r}; only variables the closure fixes can be shocked")
+    return out
 
 
 def list_scenarios(scenario_dir: str | Path | None = None) -> list[str]:
@@ -266,11 +319,7 @@ def _handle(args) -> int:
     if args.action is None:
         print("cge scenarios: choose an action: list or show NAME (see cge scenarios --help)", file=sys.stderr)
         return 2
-    try:
-        return _show(args) if args.action == "show" else _list(args)
-    except InputError as exc:
-        print(f"cge scenarios: {exc}", file=sys.stderr)
-        return 2
+    return _show(args) if args.action == "show" else _list(args)      # errors: one line each (cge.cli)
 
 
 def _show(args) -> int:
@@ -293,7 +342,14 @@ def _show(args) -> int:
 
 def _list(args) -> int:
     """``cge scenarios list``: name, kind, file folder and the generated description."""
+    bad = []
     for n in list_scenarios(args.scenario_dir):
-        sc = load_scenario(n, scenario_dir=args.scenario_dir)
+        try:
+            sc = load_scenario(n, scenario_dir=args.scenario_dir)
+        except InputError as exc:
+            bad.append(str(exc))
+            continue
         print(f"{n:10s} {sc.kind:8s} {sc.summary()}")
+    if bad:
+        raise InputError("\n".join(bad + ["fix or remove the invalid file(s) above"]))
     return 0

@@ -202,28 +202,28 @@ def report(ds: xr.Dataset, out: str | Path) -> list[Path]:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from .report import save_figure
-    from .runner import _atomic, write_netcdf
+    from sam.atomic import commit_many
+
+    from .report import figure_files
     out = Path(out) / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
+    staged: dict[Path, object] = {}                 # committed together at the end (all or none)
 
     def save_fig(fig, name):
-        files.extend(save_figure(fig, out / name))
+        staged.update(figure_files(fig, out / name))          # SVG and 200 dpi PNG
         plt.close(fig)
 
     def save_csv(df, name):
-        p = out / name
-        _atomic(p, lambda tmp: df.to_csv(tmp))
-        files.append(p)
+        staged[out / name] = df.to_csv()
+
+    def write_netcdf(d, p):
+        staged[p] = lambda tmp: d.to_netcdf(tmp)
 
     if int((ds.status == "ok").sum()) == 0:
-        return files
+        return []
     todo = analyses(ds)
     if "bands" in todo:
         b = bands(ds)
         write_netcdf(b, out / "bands.nc")
-        files.append(out / "bands.nc")
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         for ax, k, lab in ((axes[0], "co2_pct", "CO2"), (axes[1], "gdp_pct", "real GDP")):
             d = b[k]
@@ -241,13 +241,12 @@ def report(ds: xr.Dataset, out: str | Path) -> list[Path]:
         try:
             save_csv(sobol_indices(ds), "sobol.csv")
         except ValueError as exc:
-            (out / "sobol_skipped.txt").write_text(str(exc))
+            staged[out / "sobol_skipped.txt"] = str(exc)
     if "mac" in todo:
         years = tuple(y for y in (2030, 2060) if y in ds.year.values) or (int(ds.year.max()),)
         mac = mac_curves(ds, years=years, by_sector=True)
         if mac.sizes.get("year"):
             write_netcdf(mac, out / "mac.nc")
-            files.append(out / "mac.nc")
             for y in mac.year.values:
                 c = mac.sel(year=y)
                 df = pd.DataFrame({"price_yuan_per_t": c.price.values, "reduction_mt": c.reduction_mt.values,
@@ -262,4 +261,4 @@ def report(ds: xr.Dataset, out: str | Path) -> list[Path]:
             ax.set_title("Marginal abatement cost curves")
             ax.legend()
             save_fig(fig, "mac")
-    return files
+    return commit_many(staged)

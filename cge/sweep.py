@@ -45,6 +45,12 @@ KEEP = ["carbon_price", "co2", "co2_sector", "co2_household", "gdp", "output", "
         "exports", "imports", "employment", "carbon_revenue", "ipopt_iterations"]
 PRICE_KEYS = ("start_price", "growth", "end_price", "start_year")
 HORIZON_END = 2060
+SCHEDULER_TIMEOUT = "10s"     # connecting to --scheduler
+LOOPBACK = "127.0.0.1"
+
+
+class SweepFailed(RuntimeError):
+    """No run of a sweep succeeded (nothing to combine)."""
 
 
 class Range(BaseModel):
@@ -326,9 +332,14 @@ def _client(workers: int, scheduler: str | None):
     """A Dask client: an existing scheduler, or a local cluster of ``workers`` single-threaded processes."""
     from dask.distributed import Client, LocalCluster
     if scheduler:
-        return Client(scheduler), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR)
+        try:
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT), None
+        except (OSError, ValueError, TypeError) as exc:   # TimeoutError is an OSError
+            raise InputError(f"--scheduler {scheduler!r}: cannot connect ({type(exc).__name__}: {exc}); "
+                             "give the address of a running Dask scheduler, e.g. tcp://host:8786") from exc
+    # the scheduler and its dashboard listen on the loopback interface only
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=LOOPBACK,
+                           dashboard_address=f"{LOOPBACK}:0", silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
@@ -336,60 +347,79 @@ def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: 
           scheduler: str | None = None, resume: bool = False, end: int | None = None,
           progress: bool = True) -> xr.Dataset:
     """Run every design point of ``spec`` on Dask; write ``<out>/runs/*`` and ``<out>/sweep.nc``; return it."""
-    from .runner import _atomic, _read, run_one, write_netcdf
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     end = end or spec.end
+    if not spec.start < end <= HORIZON_END:
+        raise InputError(f"--end {end}: must be in {spec.start + 1}..{HORIZON_END}")
+    if scheduler is None and workers < 1:
+        raise InputError(f"--workers {workers}: a local cluster needs at least 1 worker (or give --scheduler)")
     out = Path(out) if out else Path("results") / "sweeps" / spec.name
+    from .store import lock
+    with lock(out, "cge sweep --out"):
+        return _sweep_locked(spec, out, workers, scheduler, resume, end, progress)
+
+
+def _sweep_locked(spec: SweepSpec, out: Path, workers: int, scheduler: str | None, resume: bool, end: int,
+                  progress: bool) -> xr.Dataset:
+    """The body of :func:`sweep`, with the output folder's lock held."""
+    from .runner import _atomic, write_netcdf
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     pts = design_points(spec)
-    _atomic(out / "design.json", lambda tmp: Path(tmp).write_text(json.dumps(
-        {"spec": spec.model_dump(mode="json"), "end": end, "points": pts}, indent=1)))
     todo = [p for p in pts if not (resume and ((runs / f"{p['run']}.nc").exists() or (runs / f"{p['run']}.failed.json").exists()))]
-    for p in todo:                                   # a rerun replaces any earlier result of its point
-        for f in (runs / f"{p['run']}.nc", runs / f"{p['run']}.failed.json"):
-            f.unlink(missing_ok=True)
-    log.info("sweep %s: %d runs, %d to do", spec.name, len(pts), len(todo))
-    base = base_x = None
-    if any(point_elasticities(p, spec.elasticity_file) is None for p in todo):
-        run_one("baseline", spec.start, end, out / "baseline", resume=True)
-        base = _read(out / "baseline" / "scenarios" / "baseline.nc")
-        with np.load(out / "baseline" / "state" / "baseline_x.npz") as z:
-            base_x = {int(k[1:]): z[k].copy() for k in z.files}
-    t0 = time.perf_counter()
-    if todo:
-        client, cluster = _client(workers, scheduler)
-        try:
-            from dask.distributed import as_completed
-            fb = client.scatter(base, broadcast=True) if base is not None else None
-            fx = client.scatter(base_x, broadcast=True) if base_x is not None else None
-            futs = [client.submit(_task, p, spec.template, spec.start, end, fb, fx, spec.elasticity_file,
-                                  pure=False, key=f"run-{p['run']}")
-                    for p in todo]
-            bar = None
-            if progress:
-                from tqdm import tqdm
-                bar = tqdm(total=len(futs), unit="run", desc=f"sweep {spec.name}", dynamic_ncols=True)
-            for fut in as_completed(futs):
-                name, res = fut.result()
-                if isinstance(res, str):
-                    _atomic(runs / f"{name}.failed.json", lambda tmp: Path(tmp).write_text(json.dumps({"run": name, "error": res})))
-                    log.warning("run %s failed: %s", name, res)
-                else:
-                    write_netcdf(res, runs / f"{name}.nc")
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(f"{name} {'FAILED' if isinstance(res, str) else 'ok'}")
-            if bar is not None:
-                bar.close()
-        finally:
+    client, cluster = _client(workers, scheduler) if todo else (None, None)   # a bad scheduler fails before any change
+    try:
+        _atomic(out / "design.json", lambda tmp: Path(tmp).write_text(json.dumps(
+            {"spec": spec.model_dump(mode="json"), "end": end, "points": pts}, indent=1)))
+        _run_todo(client, spec, out, todo, end, progress)
+    finally:
+        if client is not None:
             client.close()
-            if cluster is not None:
-                cluster.close()
-    log.info("sweep %s: %d runs in %.1f s", spec.name, len(todo), time.perf_counter() - t0)
+        if cluster is not None:
+            cluster.close()
     ds = combine(out, pts, spec)
     write_netcdf(ds, out / "sweep.nc")
     return ds
+
+
+def _run_todo(client, spec: SweepSpec, out: Path, todo: list[dict], end: int, progress: bool) -> None:
+    """Solve the design points ``todo`` on ``client``, writing each run's file as it finishes."""
+    from .runner import _atomic, load_baseline, run_one, write_netcdf
+    runs = out / "runs"
+    for p in todo:                                   # a rerun replaces any earlier result of its point
+        for f in (runs / f"{p['run']}.nc", runs / f"{p['run']}.failed.json"):
+            f.unlink(missing_ok=True)
+    log.info("sweep %s: %d to do", spec.name, len(todo))
+    base = base_x = None
+    if any(point_elasticities(p, spec.elasticity_file) is None for p in todo):
+        run_one("baseline", spec.start, end, out / "baseline", resume=True)
+        base, base_x = load_baseline(out / "baseline", spec.start, end)
+    t0 = time.perf_counter()
+    if not todo:
+        return
+    from dask.distributed import as_completed
+    fb = client.scatter(base, broadcast=True) if base is not None else None
+    fx = client.scatter(base_x, broadcast=True) if base_x is not None else None
+    futs = [client.submit(_task, p, spec.template, spec.start, end, fb, fx, spec.elasticity_file,
+                          pure=False, key=f"run-{p['run']}")
+            for p in todo]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(futs), unit="run", desc=f"sweep {spec.name}", dynamic_ncols=True)
+    for fut in as_completed(futs):
+        name, res = fut.result()
+        if isinstance(res, str):
+            _atomic(runs / f"{name}.failed.json", lambda tmp: Path(tmp).write_text(json.dumps({"run": name, "error": res})))
+            log.warning("run %s failed: %s", name, res)
+        else:
+            write_netcdf(res, runs / f"{name}.nc")
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"{name} {'FAILED' if isinstance(res, str) else 'ok'}")
+    if bar is not None:
+        bar.close()
+    log.info("sweep %s: %d runs in %.1f s", spec.name, len(todo), time.perf_counter() - t0)
 
 
 def combine(out: Path, pts: list[dict], spec: SweepSpec) -> xr.Dataset:
@@ -413,7 +443,7 @@ def combine(out: Path, pts: list[dict], spec: SweepSpec) -> xr.Dataset:
             status.append("failed" if fj.exists() else "missing")
             errors.append(json.loads(fj.read_text())["error"] if fj.exists() else "")
     if template is None:
-        raise RuntimeError(f"sweep {spec.name}: no run succeeded; see {runs}/*.failed.json")
+        raise SweepFailed(f"sweep {spec.name}: no run succeeded; see {runs}/*.failed.json")
     parts = [d if d is not None else xr.full_like(template, np.nan) for d in parts]
     ds = xr.concat(parts, dim="run", coords="minimal", compat="override", join="outer")
     coords = {"run": [p["run"] for p in pts], "status": ("run", status), "error": ("run", errors)}
@@ -472,13 +502,16 @@ def _handle(args) -> int:
         spec = load_spec(args.spec)
         out = Path(args.out) if args.out else Path("results") / "sweeps" / spec.name
         ds = sweep(spec, out, args.workers, args.scheduler, args.resume, args.end, not args.quiet)
-    except InputError as exc:
+    except SweepFailed as exc:
         print(f"cge sweep: {exc}", file=sys.stderr)
-        return 2
+        return 1
     n_ok = int((ds.status == "ok").sum())
     print(f"wrote {out / 'sweep.nc'}: {n_ok} of {ds.sizes['run']} runs ok")
     if not args.no_report:
         from .ssa import report
-        for f in report(ds, out):
+        from .store import lock
+        with lock(out, "cge sweep --out"):
+            files = report(ds, out)
+        for f in files:
             print(f"  {f}")
     return 0 if n_ok == ds.sizes["run"] else 1

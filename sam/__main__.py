@@ -5,12 +5,14 @@ import argparse
 import sys
 import time
 
-from .errors import BalanceError, InputError
+from .errors import BalanceError, debug_flag, report_failure
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m sam``."""
+    """Entry point of ``python -m sam`` (``--debug`` anywhere shows the traceback of an error)."""
+    argv, debug = debug_flag(list(sys.argv[1:] if argv is None else argv))
     ap = argparse.ArgumentParser(prog="python -m sam", description="Build the 2017 China SAM and CO2 accounts.")
+    ap.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="rebuild sam/data/*.csv and sam/REPORT.md from the raw data")
     b.add_argument("--raw", help="raw data folder (default: $CGE_RAW_DIR or ../shared/data/raw)")
@@ -22,9 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         res = build(args.raw, None)
         paths = write(res, args.out, args.report)
-    except (InputError, BalanceError) as exc:
+    except BalanceError as exc:
         print(f"sam build failed: {exc}", file=sys.stderr)
         return 2
+    except BaseException as exc:  # noqa: BLE001 - one line per problem; --debug re-raises
+        if isinstance(exc, SystemExit):
+            raise
+        return report_failure("sam build failed", exc, debug)
     print(f"sam build: {len(paths)} files written in {time.perf_counter() - t0:.1f} s")
     for p in paths:
         print(f"  {p}")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .readers import read_csv_checked
+from .readers import read_csv_checked, read_header
 
 FINALS: list[str] = ["hh_rural", "hh_urban", "gov", "gfcf", "stk", "exp"]
 VA_ITEMS: dict[str, str] = {"VA001": "va:lab", "VA002": "va:ptax", "VA003": "va:dep", "VA004": "va:surp"}
@@ -59,7 +59,7 @@ def _check_balance(path: Path, dom: pd.DataFrame, codes: list[str], cols: list[s
 def load_io42(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
     """Read the 42-sector non-competitive table: (domestic rows, import rows, VA rows, codes)."""
     path = Path(raw_dir) / IO42_FILE
-    head = pd.read_csv(path, nrows=0).columns if path.exists() else []
+    head = read_header(path)
     codes = [c for c in head if len(c) == 2 and c.isdigit()]
     if path.exists() and len(codes) != 42:
         raise InputError(f"{path}: expected 42 two-digit sector columns, found {len(codes)}")
@@ -95,7 +95,7 @@ def load_io42(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, 
 def load_io149(raw_dir: Path) -> tuple[pd.DataFrame, pd.Series]:
     """Read the 149-sector competitive table (billion yuan) and its 149 -> 42 concordance."""
     path = Path(raw_dir) / IO149_FILE
-    head = pd.read_csv(path, nrows=0).columns if path.exists() else []
+    head = read_header(path)
     codes = [c for c in head if len(c) == 3 and c.isdigit()]
     finals = ["FU101", "FU102", "FU103", "FU201", "FU202", "EX", "IM", "GO"]
     df = read_csv_checked(path, required=["Code"] + codes + finals, numeric=codes + finals,

@@ -28,7 +28,10 @@ def _read_matrix(path: Path) -> pd.DataFrame:
     """Read a labelled numeric matrix CSV (first column = row labels)."""
     if not path.exists():
         raise InputError(f"{path}: file not found (run `python -m sam build`)")
-    df = pd.read_csv(path, index_col=0)
+    try:
+        df = pd.read_csv(path, index_col=0)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as a CSV matrix ({exc}); rebuild it with `python -m sam build`") from exc
     df.index = df.index.astype(str)
     df.columns = df.columns.astype(str)
     bad = ~df.apply(lambda s: pd.api.types.is_numeric_dtype(s))

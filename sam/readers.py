@@ -6,14 +6,13 @@ number in the file, header = line 1) and the column.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_write, commit_many
 from .errors import InputError
 
 
@@ -67,43 +66,28 @@ def read_csv_checked(
     return df
 
 
+def read_header(path: Path | str) -> list[str]:
+    """The column names of a CSV file ([] when it does not exist); an empty or unparsable
+    file is an InputError naming it."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    try:
+        return list(pd.read_csv(path, nrows=0).columns)
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{path}: empty file (no header line); restore it from the raw data") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be parsed as CSV: {exc}") from exc
+
+
 def atomic_write_text(path: Path | str, text: str) -> None:
     """Write text to ``path`` atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text)
 
 
 def atomic_write_many(files: dict[Path, str]) -> None:
-    """Write several files so that either all are replaced or none is.
-
-    All contents are first written to temp files; only when every temp file exists are
-    they renamed into place (renames within one folder do not fail half-way in practice).
-    """
-    tmps: list[tuple[str, Path]] = []
-    try:
-        for path, text in files.items():
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            tmps.append((tmp, path))
-    except BaseException:
-        for tmp, _ in tmps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        raise
-    for tmp, path in tmps:
-        os.replace(tmp, path)
+    """Write several files so that either all are replaced or none is (see :func:`sam.atomic.commit_many`)."""
+    commit_many(files)
 
 
 def frame_to_csv(df: pd.DataFrame, index_label: str | None = None) -> str:

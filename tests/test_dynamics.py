@@ -31,9 +31,9 @@ def long_run(tmp_path_factory):
     runner.run_one("baseline", 2017, 2060, out, resume=False)
     for s in ("S1", "S6"):
         runner.run_one(s, 2017, 2025, out, resume=False)
-    base = runner._read(out / "scenarios" / "baseline.nc")
+    base = runner._read(runner.result_path(out, "baseline"))
     parts = [base.sel(year=slice(2017, 2025)).expand_dims(scenario=["baseline"])]
-    parts += [runner._read(out / "scenarios" / f"{s}.nc").expand_dims(scenario=[s]) for s in ("S1", "S6")]
+    parts += [runner._read(runner.result_path(out, s)).expand_dims(scenario=[s]) for s in ("S1", "S6")]
     short = xr.concat(parts, dim="scenario", combine_attrs="drop", join="inner")
     return out, base, short
 
@@ -137,8 +137,7 @@ def test_coal_contracts_most_and_clean_power_expands(long_run):
 def test_2060_reduction_grows_with_the_2060_price(long_run):
     """Single-year 2060 check: S4, S5, S6 prices on the baseline's 2060 state."""
     out, base, _ = long_run
-    with np.load(out / "state" / "baseline_x.npz") as z:
-        bx = {int(k[1:]): z[k].copy() for k in z.files}
+    bx = runner.load_baseline(out, 2017, 2060)[1]
     cuts, gdps = [], []
     for s in ("S4", "S5", "S6"):
         run = DynamicRun(load_scenario(s), baseline=base, baseline_x=bx)
@@ -168,6 +167,7 @@ def test_covered_users_and_shocks_from_the_scenario_file(long_run, tmp_path, mon
             '[carbon_price]\n2022 = 50\n2030 = 130\n'
             '[[shocks]]\nvariable = "CTAX"\nvalue = 2.0\nfrom_year = 2024\n')
     (tmp_path / "X.toml").write_text(body)
+    (tmp_path / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
     monkeypatch.setattr("cge.scenarios.SCENARIO_DIR", tmp_path)
     x = runner.run_one("X", 2017, 2024, out, resume=False)
     s1 = load_scenario(ROOT / "scenarios" / "S1.toml")
@@ -191,7 +191,7 @@ def test_cap_scenario_from_a_path_finds_its_price(long_run, tmp_path):
     f = tmp_path / "capx.toml"
     f.write_text('name = "capx"\nstart_year = 2022\n[cap]\n' + "".join(f"{y} = {v}\n" for y, v in cap.items()))
     ds = runner.run_one(str(f), 2017, 2024, out, resume=False)
-    assert (out / "scenarios" / "capx.nc").exists()
+    assert runner.result_path(out, str(f)).parent.name.startswith("capx-")
     for y, v in cap.items():
         assert ds.co2.sel(year=y).item() == pytest.approx(v, rel=1e-9)
     p = ds.carbon_price.sel(year=[2022, 2023, 2024]).values
@@ -218,12 +218,13 @@ def test_deterministic_and_resumable(tmp_path):
     cmd = [sys.executable, "-m", "cge", "run", "--scenarios", "S2", "--end", "2024", "--out", str(c), "--jobs", "1", "--quiet"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and not (c / "state" / "S2.npz").exists():
+    while time.time() < deadline and not list(c.glob("store/S2-*/state.npz")):
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    part = runner._read(c / "scenarios" / "S2.nc") if (c / "scenarios" / "S2.nc").exists() else None
-    assert part is None or part.attrs["complete"] == 0 or int(part.year.max()) == 2024
+    p = runner.result_path(c, "S2")
+    part = runner._read(p) if p.exists() else None
+    assert part is None or part.attrs["last_year"] <= 2024
     runner.run("S2", end=2024, out=c, jobs=1, resume=True, progress=False)
     assert _data(c / "results.nc").identical(da)               # resumed == uninterrupted
     solved = []
@@ -238,7 +239,7 @@ def test_deterministic_and_resumable(tmp_path):
 
 def test_failed_year_names_scenario_year_and_status(tmp_path, monkeypatch):
     runner.run_one("baseline", 2017, 2019, tmp_path, resume=False)
-    before = (tmp_path / "scenarios" / "baseline.nc").read_bytes()
+    before = runner.result_path(tmp_path, "baseline").read_bytes()
     from cge.solve import IPOPT_OPTIONS
     monkeypatch.setitem(IPOPT_OPTIONS, "max_iter", 0)
     bad = tmp_path / "X.toml"
@@ -247,6 +248,6 @@ def test_failed_year_names_scenario_year_and_status(tmp_path, monkeypatch):
     (tmp_path / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
     with pytest.raises(Exception, match=r"scenario X, year 2018: IPOPT status"):
         runner.run_one("X", 2017, 2019, tmp_path, resume=False)
-    assert (tmp_path / "scenarios" / "baseline.nc").read_bytes() == before
-    part = runner._read(tmp_path / "scenarios" / "X.nc")
-    assert list(part.year.values) == [2017] and part.attrs["complete"] == 0   # 2017 is a checkpoint
+    assert runner.result_path(tmp_path, "baseline").read_bytes() == before
+    part = runner._read(runner.result_path(tmp_path, "X"))
+    assert list(part.year.values) == [2017] and part.attrs["last_year"] == 2017   # 2017 is a checkpoint

@@ -35,16 +35,21 @@ def register(subparsers) -> None:
 def _handle(args) -> int:
     import os
     import time
+    from pathlib import Path
 
     from sam.errors import InputError
 
-    from .core import allocate_global, rights_table, write_budget_scenario, write_outputs
+    from ...store import lock
+    from .core import allocate_global, check_scenario_path, rights_table, write_budget_scenario, write_outputs
     t0 = time.perf_counter()
     try:
+        if args.scenario_out:
+            check_scenario_path(args.scenario_out)
         ds = allocate_global(args.year, args.alliances or None, equity_basis=args.equity_basis,
                              labour_proxy=args.labour_proxy, impute=args.impute, merge=args.merge,
                              min_distance_km=args.min_distance_km)
-        paths = write_outputs(ds, args.out)
+        with lock(Path(args.out), "cge rights --out"):
+            paths = write_outputs(ds, args.out)
         if args.scenario_out:
             sc = write_budget_scenario(ds, args.scenario_out, warming_c=args.warming,
                                        likelihood_pct=args.likelihood, start_year=args.cap_start)

@@ -500,11 +500,6 @@ def alliance_table(ds: xr.Dataset) -> pd.DataFrame:
     return df
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    from ...runner import _atomic
-    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
 def _figures(ds: xr.Dataset, n_bars: int = 10) -> dict[str, bytes]:
     """World scatter map of capitals and principle bars of the largest alliances, as PNG bytes."""
     from ...report import _fig
@@ -552,8 +547,8 @@ def _figures(ds: xr.Dataset, n_bars: int = 10) -> dict[str, bytes]:
 
 
 def write_outputs(ds: xr.Dataset, out: str | Path) -> dict[str, Path]:
-    """Write the CSV/Markdown tables, the NetCDF file and the figures atomically; return the paths."""
-    from ...runner import _atomic
+    """Write the CSV/Markdown tables, the NetCDF file and the figures, all or none; return the paths."""
+    from sam.atomic import commit_many
     out = Path(out)
     year = ds.attrs.get("year", "na")
     rt = rights_table(ds)
@@ -570,18 +565,12 @@ def write_outputs(ds: xr.Dataset, out: str | Path) -> dict[str, Path]:
         f"top20_{year}.md": top.to_markdown(floatfmt=".4f") + "\n",
         f"excluded_{year}.csv": excl.to_csv(index=False),
     }
-    paths: dict[str, Path] = {}
-    for name, text in texts.items():
-        paths[name] = out / name
-        _atomic_text(paths[name], text)
-    nc = out / f"rights_{year}.nc"
-    _atomic(nc, lambda tmp: ds.to_netcdf(tmp))
-    paths[nc.name] = nc
+    files: dict[str, str | bytes | object] = dict(texts)
+    files[f"rights_{year}.nc"] = lambda tmp: ds.to_netcdf(tmp)
     for stem, png in _figures(ds).items():
-        p = out / f"{stem}.png"
-        _atomic(p, lambda tmp, b=png: Path(tmp).write_bytes(b))
-        paths[p.name] = p
-    return paths
+        files[f"{stem}.png"] = png
+    commit_many({out / name: content for name, content in files.items()})      # every file or none
+    return {name: out / name for name in files}
 
 
 # ----------------------------------------------------------------------------- national link
@@ -679,11 +668,33 @@ def budget_scenario_toml(ds: xr.Dataset, iso3: str = "CHN", warming_c: float = 2
     return "\n".join(lines) + "\n"
 
 
-def write_budget_scenario(ds: xr.Dataset, path: str | Path, **kwargs) -> Path:
-    """Write :func:`budget_scenario_toml` atomically and check that it loads as a scenario."""
+def check_scenario_path(path: str | Path) -> Path:
+    """``path`` if its stem can be a scenario name (letters, digits, _ or -; not baseline) and it ends in .toml."""
+    import re
     path = Path(path)
-    _atomic_text(path, budget_scenario_toml(ds, name=path.stem, **kwargs))
+    if path.suffix != ".toml" or not re.fullmatch(r"[A-Za-z0-9_\-]+", path.stem) or path.stem == "baseline":
+        raise InputError(f"--scenario-out {str(path)!r}: the file name is the scenario's name: use letters, digits, "
+                         "_ or - and the suffix .toml (not baseline.toml), e.g. global_budget.toml")
+    return path
+
+
+def write_budget_scenario(ds: xr.Dataset, path: str | Path, **kwargs) -> Path:
+    """Write :func:`budget_scenario_toml` atomically, only once it loads as a scenario (a file
+    that would not load is never left on disk)."""
+    import os
+
+    from sam.atomic import stage
     from ...scenarios import load_scenario
-    load_scenario(path)
+    path = check_scenario_path(path)
+    tmp = stage(path, budget_scenario_toml(ds, name=path.stem, **kwargs))
+    try:
+        try:
+            load_scenario(tmp)
+        except InputError as exc:
+            raise InputError(str(exc).replace(tmp, str(path))) from exc
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     return path
 

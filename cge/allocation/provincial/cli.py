@@ -24,10 +24,12 @@ def _handle(args) -> int:
 
     from sam.errors import InputError
 
+    from ...store import lock
     from .metrics import comparison_table
     from .coupling import run
     try:
-        ds = run(args.results, args.scenario, args.year, rules=args.rules, seed=args.seed, out=Path(args.out))
+        with lock(Path(args.out), "cge quota --out"):
+            ds = run(args.results, args.scenario, args.year, rules=args.rules, seed=args.seed, out=Path(args.out))
     except InputError as exc:
         print(f"cge quota: {exc}", file=sys.stderr)
         return 2

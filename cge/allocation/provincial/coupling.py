@@ -54,12 +54,15 @@ def load_results(results: str | Path | xr.Dataset) -> xr.Dataset:
     path = path / "results.nc" if path.is_dir() else path
     if not path.exists():
         raise InputError(f"results file {path} not found; run `cge run` first")
-    with xr.open_dataset(path) as ds:
-        return ds.load()
+    from ...runner import _read
+    return _read(path)
 
 
 def national(res: xr.Dataset, scenario: str, year: int) -> tuple[float, float]:
     """(cap in Mt CO2, carbon price in yuan/t) of ``scenario`` in ``year``, both checked."""
+    for d in ("scenario", "year"):
+        if d not in res.dims:
+            raise InputError(f"results: dimension {d!r} missing (not a `cge run` results file)")
     for v in ("co2", "carbon_price", "co2_sector", "co2_household"):
         if v not in res:
             raise InputError(f"results: variable {v!r} missing (have {sorted(res.data_vars)})")
@@ -240,29 +243,34 @@ def _assemble(quotas: dict, projected: xr.DataArray, cap: float, price: float, s
 
 
 def write_outputs(ds: xr.Dataset, out: Path, panel: xr.Dataset | None = None, seed: int = 0) -> dict[str, Path]:
-    """NetCDF, CSV, metrics (CSV, Markdown) and figures under ``out``, every file written atomically."""
-    from ...runner import _atomic, write_netcdf
+    """NetCDF, CSV, metrics (CSV, Markdown) and figures (SVG + 200 dpi PNG) under ``out``, committed
+    together (all or none)."""
+    from sam.atomic import commit_many
+
+    from ...report import figure_files
     from .metrics import comparison_table, to_markdown
     stem = f"{ds.attrs['scenario']}_{ds.attrs['year']}"
     paths = {"nc": out / f"{stem}.nc", "csv": out / f"{stem}.csv",
              "metrics_csv": out / f"{stem}_metrics.csv", "metrics_md": out / f"{stem}_metrics.md"}
-    write_netcdf(ds, paths["nc"])
     table = ds[["quota", "projected", "surplus", "trade_value"]].to_dataframe().reset_index()[
         ["rule", "province", "quota", "projected", "surplus", "trade_value"]]
     table = table.rename(columns={"quota": "quota_mt", "projected": "projected_mt", "surplus": "surplus_mt",
                                   "trade_value": "trade_value_bn_yuan"})
-    _atomic(paths["csv"], lambda t: table.to_csv(t, index=False))
     metrics = comparison_table(ds)
-    _atomic(paths["metrics_csv"], lambda t: metrics.to_csv(t))
     head = (f"# Provincial quotas: {ds.attrs['scenario']} {ds.attrs['year']}\n\ncap {ds.attrs['cap']:.1f} Mt CO2, "
             f"price {ds.attrs['price']:.2f} yuan/t. Status: {ds.attrs['status']}\n\n")
-    _atomic(paths["metrics_md"], lambda t: Path(t).write_text(head + to_markdown(metrics), encoding="utf-8"))
-    from ...report import save_figure
+    files = {paths["nc"]: lambda t: ds.to_netcdf(t), paths["csv"]: lambda t: table.to_csv(t, index=False),
+             paths["metrics_csv"]: lambda t: metrics.to_csv(t), paths["metrics_md"]: head + to_markdown(metrics)}
     for name, fig in figures(ds, panel, seed).items():
-        svg, png = save_figure(fig, out / f"{stem}_{name}")          # SVG and 200 dpi PNG
+        rendered = figure_files(fig, out / f"{stem}_{name}")          # SVG and 200 dpi PNG
+        svg, png = rendered
         paths[name], paths[f"{name}_svg"] = png, svg
+        files.update(rendered)
     import matplotlib.pyplot as plt
-    plt.close("all")
+    try:
+        commit_many(files)
+    finally:
+        plt.close("all")
     return paths
 
 
