@@ -327,7 +327,9 @@ def run(scenarios: str | list[str] = "all", start: int = 2017, end: int = 2060, 
     files = _validate(resolve(",".join(scenarios) if isinstance(scenarios, list) else scenarios), start, end)
     names = list(files)
     out = Path(out)
-    with store.lock(out, "cge run --out"):
+    with store.lock(out, "cge run --out"), store.pinned():
+        if (out / "state").is_dir():
+            log.info("%s: state/ and scenarios/ come from an earlier cge version and are not used (delete them)", out)
         for n in names:
             check_name_free(out, load_scenario(files[n]), start)
         return _run_locked(files, names, start, end, out, jobs, resume, progress)
@@ -343,6 +345,8 @@ def _validate(specs: list[str], start: int, end: int) -> dict[str, str]:
         except InputError as exc:
             errors.append(str(exc))
             continue
+        if sc.name in files and Path(load_scenario(files[sc.name]).path).resolve() == Path(sc.path).resolve():
+            continue                                 # the same file twice (e.g. "baseline" and its path)
         if sc.name in files:
             errors.append(f"{sc.path}: scenario name {sc.name!r} is also the name of {load_scenario(files[sc.name]).path}; "
                           "names must be unique")

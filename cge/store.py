@@ -62,9 +62,25 @@ def _inputs() -> list[tuple[str, Path, list[Path]]]:
     return code + [(f"data:{d.name}", d, _files(d, "*")) for d in data_folders()]
 
 
+_PINNED: list[str] = []        # set by pinned(): one key for a whole run, also in forked workers
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Within the block :func:`common_key` is fixed at its value on entry (a source edited while a
+    run is going does not split the run's scenarios between two keys)."""
+    _PINNED.append(common_key())
+    try:
+        yield
+    finally:
+        _PINNED.pop()
+
+
 def common_key() -> str:
     """Hash of everything a run depends on besides its scenario file and start year (the code
     version and the data folders' contents), recomputed whenever a file's size or time changes."""
+    if _PINNED:
+        return _PINNED[-1]
     from . import __version__
     inputs = _inputs()
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for _, _, fs in inputs for f in fs)

@@ -384,6 +384,25 @@ def test_killed_worker_fails_its_scenario_and_the_run_ends(base_2060, tmp_path):
 
 
 @pytest.mark.slow
+def test_killed_sweep_leaves_no_dask_workers(tmp_path):
+    """SIGKILL of `cge sweep` while its local Dask cluster runs: the worker processes end too."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    cmd = [sys.executable, "-m", "cge", "sweep", str(ROOT / "scenarios" / "sweeps" / "price_grid.toml"), "--end", "2030",
+           "--workers", "2", "--out", str(tmp_path / "sw"), "--quiet"]
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(_children(proc.pid)) < 3:      # two workers and the resource tracker
+        time.sleep(0.1)
+    kids = _children(proc.pid)
+    kids += [g for k in kids for g in _children(k)]
+    proc.kill()
+    proc.wait()
+    assert len(kids) >= 3
+    assert _gone_within(kids, 10), [k for k in kids if _alive(k)]
+
+
+@pytest.mark.slow
 def test_a_concurrent_cge_run_is_refused(base_2060, tmp_path, capsys):
     """Reproduction 5: a second `cge run` on a folder another process writes to exits 2."""
     proc, out = _start_pool_run(base_2060, tmp_path)
