@@ -78,14 +78,18 @@ def _save_state(path: Path, st) -> None:
 
 
 def _load_state(path: Path):
-    """The YearState saved by :func:`_save_state` (an InputError names a bad file)."""
+    """The YearState saved by :func:`_save_state`; a field missing from the file takes its
+    dataclass default (an InputError names the file when there is none)."""
     from .dynamics import YearState
     z = _load_npz(path)
-    missing = [f.name for f in dataclasses.fields(YearState) if f.name not in z]
-    if missing:
-        raise InputError(f"{path}: checkpoint lacks {missing}; delete the folder {path.parent} or run without --resume")
-    return YearState(**{f.name: (z[f.name].item() if z[f.name].ndim == 0 else z[f.name])
-                        for f in dataclasses.fields(YearState)})
+    kw = {}
+    for f in dataclasses.fields(YearState):
+        if f.name in z:
+            kw[f.name] = z[f.name].item() if z[f.name].ndim == 0 else z[f.name]
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise InputError(f"{path}: checkpoint lacks {f.name!r}; delete the folder {path.parent} "
+                             "or run without --resume")
+    return YearState(**kw)
 
 
 def _read(path: Path) -> xr.Dataset:

@@ -704,3 +704,26 @@ def test_dask_cluster_listens_on_loopback_only(monkeypatch):
     monkeypatch.setattr(dask.distributed, "Client", lambda c: c)
     sw._client(1, None)
     assert seen["host"] == "127.0.0.1" and str(seen["dashboard_address"]).startswith("127.0.0.1")
+
+
+def test_state_files_follow_the_yearstate_fields(tmp_path, monkeypatch):
+    """Checkpoints save every YearState field: a new field (e.g. capital vintages) round-trips
+    without runner changes, and one missing from an older file takes its default."""
+    import dataclasses
+
+    import cge.dynamics as dy
+
+    @dataclasses.dataclass
+    class Extended(dy.YearState):
+        vintages: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    monkeypatch.setattr(dy, "YearState", Extended)
+    st = Extended(2030, np.arange(4.0), np.ones(2), 0.5, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    runner._save_state(tmp_path / "a.npz", st)
+    back = runner._load_state(tmp_path / "a.npz")
+    assert back.year == 2030 and back.wdev == 0.5 and np.array_equal(back.vintages, st.vintages)
+    runner._save_npz(tmp_path / "old.npz", {"year": np.asarray(2030), "x": st.x, "k_next": st.k_next,
+                                            "wdev": np.asarray(0.5)})
+    assert runner._load_state(tmp_path / "old.npz").vintages.size == 0
+    runner._save_npz(tmp_path / "bad.npz", {"year": np.asarray(2030)})
+    with pytest.raises(Exception, match="bad.npz.*lacks 'x'"):
+        runner._load_state(tmp_path / "bad.npz")
