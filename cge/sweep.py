@@ -19,11 +19,13 @@ scheduler (``--scheduler ADDRESS``). The client writes ``<out>/runs/<run>.nc`` a
 run finishes (or ``<run>.failed.json`` with the year, IPOPT status and residuals) and combines
 them into ``<out>/sweep.nc``: dimensions ``run``, ``case`` (baseline, policy), ``year``,
 ``sector``, with the design parameters as coordinates along ``run``. ``--resume`` skips runs that
-already have a file. Analyses (bands, tornado, Sobol indices, MAC curves) are derived from
+already have a file, as long as the inputs key in ``design.json`` (template and baseline files,
+elasticity file, horizon, data folders, code) is unchanged; otherwise every run is redone. Analyses (bands, tornado, Sobol indices, MAC curves) are derived from
 ``sweep.nc`` by :mod:`cge.ssa`.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -366,11 +368,16 @@ def _sweep_locked(spec: SweepSpec, out: Path, workers: int, scheduler: str | Non
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     pts = design_points(spec)
+    key = inputs_key(spec, end)
+    if resume and _stored_key(out) not in (None, key):
+        log.info("sweep %s: inputs changed since the stored runs (template, elasticities, data or code): "
+                 "recomputing every run", spec.name)
+        resume = False
     todo = [p for p in pts if not (resume and ((runs / f"{p['run']}.nc").exists() or (runs / f"{p['run']}.failed.json").exists()))]
     client, cluster = _client(workers, scheduler) if todo else (None, None)   # a bad scheduler fails before any change
     try:
         _atomic(out / "design.json", lambda tmp: Path(tmp).write_text(json.dumps(
-            {"spec": spec.model_dump(mode="json"), "end": end, "points": pts}, indent=1)))
+            {"spec": spec.model_dump(mode="json"), "end": end, "inputs_key": key, "points": pts}, indent=1)))
         _run_todo(client, spec, out, todo, end, progress)
     finally:
         if client is not None:
@@ -380,6 +387,30 @@ def _sweep_locked(spec: SweepSpec, out: Path, workers: int, scheduler: str | Non
     ds = combine(out, pts, spec)
     write_netcdf(ds, out / "sweep.nc")
     return ds
+
+
+def inputs_key(spec: SweepSpec, end: int) -> str:
+    """Hash of what the runs of a sweep depend on besides their design point: the template and
+    baseline scenario files, the elasticity file, the horizon, the data folders and the code."""
+    from . import store
+    from .scenarios import SCENARIO_DIR, load_scenario
+    h = hashlib.sha256(f"{store.common_key()}\0{spec.start}\0{end}\0".encode())
+    files = [Path(load_scenario(spec.template).path), SCENARIO_DIR / "baseline.toml"]
+    files += [Path(spec.elasticity_file)] if spec.elasticity_file else []
+    for f in files:
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _stored_key(out: Path) -> str | None:
+    """The ``inputs_key`` of an earlier sweep in ``out`` ("" when unreadable or absent from it)."""
+    p = Path(out) / "design.json"
+    if not p.exists():
+        return None
+    try:
+        return str(json.loads(p.read_text()).get("inputs_key", ""))
+    except (ValueError, OSError, AttributeError):
+        return ""
 
 
 def _run_todo(client, spec: SweepSpec, out: Path, todo: list[dict], end: int, progress: bool) -> None:
@@ -486,7 +517,7 @@ def register(subparsers) -> None:
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler (tcp://host:8786)")
     p.add_argument("--out", default=None, help="output folder (default results/sweeps/<name>)")
     p.add_argument("--end", type=int, default=None, help="last year (default: the spec's end, 2060)")
-    p.add_argument("--resume", action="store_true", help="skip runs that already have a result or failure file")
+    p.add_argument("--resume", action="store_true", help="skip runs that already have a result or failure file (when the inputs are unchanged)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-report", action="store_true", help="skip the analysis tables and figures")
     p.set_defaults(handler=_handle)

@@ -727,3 +727,26 @@ def test_state_files_follow_the_yearstate_fields(tmp_path, monkeypatch):
     runner._save_npz(tmp_path / "bad.npz", {"year": np.asarray(2030)})
     with pytest.raises(Exception, match="bad.npz.*lacks 'x'"):
         runner._load_state(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("stored", ["same", "other", "unreadable"])
+def test_sweep_resume_reuses_runs_only_for_the_same_inputs(stored, tmp_path, monkeypatch, caplog):
+    import cge.sweep as sw
+    spec = sw.load_spec(ROOT / "scenarios" / "sweeps" / "price_grid.toml")
+    out = tmp_path / "sw"
+    (out / "runs").mkdir(parents=True)
+    pts = sw.design_points(spec)
+    (out / "runs" / f"{pts[0]['run']}.nc").write_bytes(b"stored")
+    key = {"same": sw.inputs_key(spec, 2019), "other": "0" * 64}.get(stored)
+    (out / "design.json").write_text(json.dumps({"inputs_key": key}) if key else "{not json")
+    seen = {}
+    monkeypatch.setattr(sw, "_client", lambda *a: (None, None))
+    monkeypatch.setattr(sw, "_run_todo", lambda client, spec, out, todo, end, progress: seen.setdefault("todo", todo))
+    monkeypatch.setattr(sw, "combine", lambda *a: xr.Dataset())
+    monkeypatch.setattr(sw, "write_netcdf", lambda *a: None, raising=False)
+    monkeypatch.setattr("cge.runner.write_netcdf", lambda *a: None)
+    caplog.set_level("INFO", logger="cge.sweep")
+    sw.sweep(spec, out, workers=1, resume=True, end=2019, progress=False)
+    redo = len(seen["todo"])
+    assert redo == (len(pts) - 1 if stored == "same" else len(pts))
+    assert ("inputs changed" in caplog.text) == (stored != "same")
