@@ -111,8 +111,11 @@ def test_export_loads_with_pyam(results, tmp_path):
         "    out[f] = {'n': len(d.data), 'variables': list(d.variable), 'regions': list(d.region),\n"
         "              'scenarios': list(d.scenario), 'units': list(d.unit)}\n"
         "print(json.dumps(out))\n")
+    # a private cache folder: pint's shared ~/.cache/pint may hold entries of another, deleted
+    # environment (they name its files, and pint then fails to import)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     r = subprocess.run([str(PYAM_PYTHON), "-c", code, str(xlsx), str(csv), str(qcsv), str(gcsv)],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     got = json.loads(r.stdout.strip().splitlines()[-1])
     assert got[str(xlsx)] == got[str(csv)]
