@@ -53,6 +53,7 @@ class Calibration:
     process0: pd.Series            # process CO2 (Mt) by activity
     elasticity: dict[str, pd.Series] = field(default_factory=dict)   # parameter -> by sector
     elasticity_table: pd.DataFrame | None = None
+    power: pd.DataFrame | None = None   # generation technologies: twh (TWh) and gw (GW) in 2017
 
     @property
     def users(self) -> list[str]:
@@ -86,6 +87,24 @@ def load_feedstock(sectors: list[str], path: Path | None = None) -> pd.DataFrame
         if r.commodity in sectors and r.user in sectors:
             out.loc[r.commodity, r.user] = True
     return out
+
+
+def load_power(sectors: list[str], role: pd.Series, path: Path | None = None) -> pd.DataFrame | None:
+    """2017 generation (TWh) and capacity (GW) of the generation technologies (``power_2017.csv``),
+    or None when the SAM has none of them; every generation technology needs a row."""
+    path = path or DATA_DIR / "power_2017.csv"
+    gen = [s for s in sectors if role[s] == "generation"]
+    if not gen:
+        return None
+    df = read_csv_checked(path, required=["code", "twh", "unit", "source"], numeric=["twh"])
+    missing = sorted(set(gen) - set(df["code"]))
+    if missing:
+        raise InputError(f"{path}: column code: no row for generation technology {missing[0]}")
+    bad = df[df["twh"] <= 0]
+    if len(bad):
+        raise InputError(f"{path}: line {int(bad.index[0]) + 2}, column twh: must be positive")
+    cols = [c for c in ("twh", "gw", "flh_min", "flh_max") if c in df.columns]
+    return df.set_index("code").loc[gen, cols].astype(float)
 
 
 def _is_shipped(S: pd.DataFrame) -> bool:
@@ -148,4 +167,4 @@ def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None
         role[k] = v
     return Calibration(sectors, S, xp0, z0, role, load_feedstock(sectors), lab0, cap0, tp,
                        hh0, gov0, inv0, stk0, exp0, imp0, xd0, xa0, transfers, co2, co2coef, process0,
-                       elast, el)
+                       elast, el, load_power(sectors, role))

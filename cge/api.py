@@ -7,7 +7,7 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 
-from .closure import Closure, apply_closure, check_square, load_closure
+from .model.closure import Closure, apply_closure, check_square, load_closure
 from .model import build_model
 from .solve import InMemorySolver, SolveInfo, solve
 
@@ -84,6 +84,8 @@ class Extractor:
         self.xp0 = cal.xp0.reindex(S).to_numpy(dtype=float)
         self.proc0 = cal.process0.reindex(S).to_numpy(dtype=float)
         self.inv0 = float(cal.inv0.sum())
+        self.aproc = [m.APROC[j] for j in m.PROCI]
+        self.proc_pos = np.array([pos[j] for j in m.PROCI], dtype=int)
 
     @staticmethod
     def values(vs: list) -> np.ndarray:
@@ -93,14 +95,16 @@ class Extractor:
     def __call__(self) -> dict[str, np.ndarray | float]:
         """Real output, prices, CO2 by sector and household, GDP and the expenditure totals."""
         m, val = self.m, self.values
-        aco2 = float(m.ACO2.value)
         xp = val(self.xp)
-        co2_sector = aco2 * (np.bincount(self.fuel_user, self.fuel_coef * val(self.xa_fuel), len(self.S))
-                             + self.proc0 * xp)
+        aproc = np.ones(len(self.S))
+        aproc[self.proc_pos] = val(self.aproc)
+        ares = float(m.ARES.value)
+        co2_sector = ares * (np.bincount(self.fuel_user, self.fuel_coef * val(self.xa_fuel), len(self.S))
+                             + self.proc0 * aproc * xp)
         return {
             "co2": float(m.EMI.value),
             "co2_sector": co2_sector,
-            "co2_household": aco2 * float(self.home_coef @ val(self.c_home)),
+            "co2_household": ares * float(self.home_coef @ val(self.c_home)),
             "gdp": float(m.RGDP.value) * m._gdp0,           # real GDP, expenditure side at 2017 prices (eq_rgdp)
             "output": xp * self.xp0,
             "price": val(self.pa),

@@ -28,6 +28,10 @@ class Drivers:
     labour: pd.Series         # working-age population index
     gen_twh_share: pd.DataFrame   # year x generation sector: share of generation (TWh basis)
     params: dict[str, object]
+    aeei: pd.Series | None = None         # energy-efficiency index of non-energy users (2017 = 1)
+    capex: pd.DataFrame | None = None     # year x generation sector: capital cost per GW (2017 = 1)
+    plant_delta: pd.Series | None = None  # depreciation rate of generation technologies (1 / lifetime)
+    resource_eta: pd.Series | None = None  # supply elasticity of resource-limited capacity (hydro, nuclear)
 
     @property
     def years(self) -> list[int]:
@@ -91,7 +95,83 @@ def load_drivers(end: int = 2060, data_dir: Path | None = None) -> Drivers:
     for y in range(last + 1, end + 1):
         lab[y] = lab[y - 1] * wpp[y] / wpp[y - 1]
     labour = pd.Series({y: lab[y] for y in years})
-    return Drivers(gdp, _interp(co2, years), labour, load_power_mix(d / "power_mix.csv", years), load_params(d / "dynamics.csv"))
+    return Drivers(gdp, _interp(co2, years), labour, load_power_mix(d / "power_mix.csv", years), load_params(d / "dynamics.csv"),
+                   load_aeei(d / "baseline" / "aeei.csv", years), load_capex(d / "power" / "capex_projection.csv", years),
+                   load_lifetimes(d / "power" / "lifetimes_depreciation.csv"), load_eta(d / "power" / "resource_limits.csv"))
+
+
+def _rows(path: Path, required: list[str]) -> pd.DataFrame:
+    return read_csv_checked(path, required=required + ["source"])
+
+
+def _number(path: Path, df: pd.DataFrame, mask, what: str) -> float:
+    """The single numeric ``value`` of the rows selected by ``mask`` (error names file and row)."""
+    sel = df[mask]
+    if len(sel) != 1:
+        raise InputError(f"{path}: needs exactly one row for {what}, found {len(sel)}")
+    try:
+        return float(sel["value"].iloc[0])
+    except ValueError as exc:
+        raise InputError(f"{path}: line {int(sel.index[0]) + 2}, column value: {sel['value'].iloc[0]!r} is not a number") from exc
+
+
+def load_aeei(path: Path, years: range) -> pd.Series:
+    """AEEI index of non-energy activities and households: (1 + rate) ** (year - 2017), rate from
+    the ``aeei_recommended`` row (ENVISAGE default, ``scenarios/data/baseline/aeei.csv``)."""
+    df = _rows(path, ["scope", "parameter", "value", "unit"])
+    rate = _number(path, df, df["parameter"] == "aeei_recommended", "parameter aeei_recommended") / 100
+    return pd.Series([(1 + rate) ** (y - BASE_YEAR) for y in years], index=list(years))
+
+
+CAPEX_MIX = {"ENEW": {"solar_pv": 130.5, "wind_onshore": 163.7}}   # 2017 GW weights (calibration/data/power_2017.csv)
+
+
+def load_capex(path: Path, years: range) -> pd.DataFrame:
+    """Capital cost per GW by generation sector (index, 2017 = 1): the recommended wind and solar
+    paths of ``capex_projection.csv`` weighted by 2017 capacity for ENEW; other technologies flat."""
+    df = _rows(path, ["technology", "year", "value", "unit"])
+    idx = df[df["unit"] == "index"].copy()
+    idx["year"] = pd.to_numeric(idx["year"], errors="coerce")
+    idx["index"] = pd.to_numeric(idx["index"], errors="coerce")
+    out = pd.DataFrame(1.0, index=list(years), columns=list(TECH_SECTOR.values()))
+    for sector, mix in CAPEX_MIX.items():
+        tot = sum(mix.values())
+        path_s = pd.Series(0.0, index=list(years))
+        for tech, w in mix.items():
+            rows = idx[idx["technology"] == tech].dropna(subset=["year", "index"]).sort_values("year")
+            if rows.empty:
+                raise InputError(f"{path}: column technology: no index rows for {tech!r}")
+            path_s += w / tot * _interp(pd.Series(rows["index"].to_numpy(float), index=rows["year"].astype(int)), years)
+        out[sector] = path_s
+    return out
+
+
+LIFETIME_TECH = {"ECOA": "coal", "EGAS": "gas_ccgt", "EHYD": "hydro", "ENUC": "nuclear",
+                 "ENEW": ("wind_onshore", "solar_pv")}
+
+
+def load_lifetimes(path: Path) -> pd.Series:
+    """Depreciation of generation capital = 1 / plant lifetime (ENEW: mean of wind and solar)."""
+    df = _rows(path, ["asset_or_technology", "parameter", "value", "unit"])
+    life = df[df["parameter"] == "plant_lifetime"].set_index("asset_or_technology")["value"].astype(float)
+    out = {}
+    for sector, tech in LIFETIME_TECH.items():
+        techs = tech if isinstance(tech, tuple) else (tech,)
+        miss = [t for t in techs if t not in life.index]
+        if miss:
+            raise InputError(f"{path}: column asset_or_technology: no plant_lifetime row for {miss[0]!r}")
+        out[sector] = float(np.mean([1.0 / life[t] for t in techs]))
+    return pd.Series(out)
+
+
+def load_eta(path: Path) -> pd.Series:
+    """Supply elasticity of hydro and nuclear capacity to its return (CHEER fixed-factor eta)."""
+    df = _rows(path, ["technology", "parameter", "value", "unit"])
+    out = {}
+    for sector, tech in (("EHYD", "hydro"), ("ENUC", "nuclear")):
+        out[sector] = _number(path, df, (df["technology"] == tech) & (df["parameter"] == "fixed_factor_supply_elasticity_eta"),
+                              f"{tech} fixed_factor_supply_elasticity_eta")
+    return pd.Series(out)
 
 
 def load_power_mix(path: Path, years: range) -> pd.DataFrame:

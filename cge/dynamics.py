@@ -3,19 +3,23 @@
 Each year is one static equilibrium (the same Pyomo model, re-solved in memory from the
 previous year's solution).  Between years:
 
-* capital: K(t+1) = (1 - delta) K(t) + I(t) by sector, where aggregate real investment from
-  the solution is allocated across sectors in proportion to capital times the sector's
-  rate of return relative to the economy average, raised to ``invest_elasticity``
-  (MONASH-style allocation by expected rates of return; equal returns -> equal growth);
+* capital (:mod:`cge.state`): K(t+1) = (1 - delta_j) K(t) + I_j(t) / capex_j(t) - retired_j(t)
+  by sector, where aggregate real investment from the solution is allocated across sectors in
+  proportion to capital times the sector's rate of return relative to the economy average,
+  raised to ``invest_elasticity`` (allocation by expected rates of return); installed capital
+  is sector-specific and may stand idle;
+* power: in the baseline, capacity is planned for the projected mix (IEA) at 2017 full-load
+  hours, with early retirement where the mix falls faster than depreciation; in policy runs
+  wind, solar, gas and coal capacity follow returns, hydro and nuclear follow the baseline
+  times (return / baseline return) ** eta (resource- and siting-limited supply, CHEER);
 * labour: in the baseline labour supply follows the working-age population; in policy runs
   the lagged real-wage rule (``eq_wrule``) makes employment endogenous within the year and
   carries last year's real-wage deviation forward;
-* the baseline (forecast closure) makes ALAB, ACO2 and AGEN endogenous to hit the GDP, CO2
-  and power-mix paths; policy runs fix them at the baseline values.
+* the baseline (forecast closure) makes ALAB, FSW and TGEN endogenous to hit the GDP and CO2
+  paths and normal returns on the planned power capacity; AEEI and the capital-cost decline
+  follow sourced paths; policy runs fix them at the baseline values.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,13 +27,15 @@ import pyomo.environ as pyo
 import xarray as xr
 
 from .api import Extractor, Model
+from .model.capital import stock
 from .drivers import BASE_YEAR, Drivers, load_drivers
 from .scenarios import Scenario
 from .solve import SolveError
+from .state import Capital, YearState
 
 # variable families that scale with the size of the economy (warm start of the next year)
 QUANTITY_FAMILIES = {"XP", "Q", "XA", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "YG", "GSAV", "G",
-                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK"}
+                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG"}
 
 
 CAP_PRICE_GUESS = 50.0   # yuan/t CO2: first-year starting point of an endogenous (cap) price; not a result
@@ -37,58 +43,6 @@ CAP_PRICE_GUESS = 50.0   # yuan/t CO2: first-year starting point of an endogenou
 
 class ScenarioFailed(RuntimeError):
     """A year of a scenario failed: the message names scenario, year, IPOPT status and residuals."""
-
-
-@dataclass
-class Capital:
-    """Base capital stocks and the accumulation/allocation rule."""
-
-    k0: pd.Series                  # 2017 capital stock by sector, billion yuan
-    delta: float
-    elasticity: float
-
-    @classmethod
-    def from_calibration(cls, cal, params: dict) -> "Capital":
-        """K0 = capital income / (net return + depreciation) (PWT rates, see scenarios/data/dynamics.csv)."""
-        gross = float(params["net_return"]) + float(params["depreciation"])
-        return cls(cal.cap0 / gross, float(params["depreciation"]), float(params["invest_elasticity"]))
-
-    def weights(self, k: np.ndarray, ror: np.ndarray) -> np.ndarray:
-        """Allocation weights: capital x (return / capital-weighted average return) ** elasticity."""
-        K = self.k0.to_numpy() * k
-        has = K > 0
-        avg = float((K[has] * ror[has]).sum() / K[has].sum())
-        return np.where(has, K * np.power(np.maximum(ror, 1e-9) / avg, self.elasticity), 0.0)
-
-    def allocate(self, inv_real: float, k: np.ndarray, ror: np.ndarray, fixed_inv: dict[int, float],
-                 bias: np.ndarray | None = None) -> np.ndarray:
-        """Real investment by sector (bn yuan): ``fixed_inv`` (position -> amount) first, the rest
-        by the return weights times the baseline's allocation ``bias`` (1 when None)."""
-        w = self.weights(k, ror) * (1.0 if bias is None else bias)
-        inv = np.zeros_like(w)
-        free = np.ones_like(w, dtype=bool)
-        for pos, amount in fixed_inv.items():
-            inv[pos] = amount
-            free[pos] = False
-            w[pos] = 0.0
-        rest = inv_real - inv.sum()
-        inv[free] = rest * w[free] / w[free].sum()
-        return inv
-
-    def step(self, k: np.ndarray, inv: np.ndarray) -> np.ndarray:
-        """Next year's capital index: (1 - delta) k + I / K0 (sectors without capital stay at 1)."""
-        K0 = self.k0.to_numpy()
-        return np.where(K0 > 0, (1 - self.delta) * k + inv / np.where(K0 > 0, K0, 1.0), 1.0)
-
-
-@dataclass
-class YearState:
-    """What carries from one year to the next (and what --resume restores)."""
-
-    year: int                      # last solved year
-    x: np.ndarray                  # every model variable, in model order
-    k_next: np.ndarray             # capital index for year + 1
-    wdev: float                    # real-wage deviation from baseline in ``year``
 
 
 def var_order(m: pyo.ConcreteModel) -> list:
@@ -118,7 +72,7 @@ class DynamicRun:
         self.cal = cal if cal is not None else calibration.calibrate()
         self.drv = drivers or load_drivers()
         self.params = self.drv.params
-        self.cap = Capital.from_calibration(self.cal, self.params)
+        self.cap = Capital.from_calibration(self.cal, self.params, self.drv.plant_delta, self.drv.capex)
         self.is_base = scenario.kind == "baseline"
         if not self.is_base and baseline is None:
             raise ValueError(f"scenario {scenario.name}: a policy run needs the baseline results")
@@ -132,16 +86,19 @@ class DynamicRun:
         self.sectors = list(self.cal.sectors)
         self.techs = list(self.m.GT)
         self._vars = var_order(self.m)
-        self._k = [self.m.K[j] for j in self.sectors]
-        self._agen = [self.m.AGEN[t] for t in self.techs]
+        self._k = [stock(self.m, j) for j in self.sectors]
+        self._tgen = [self.m.TGEN[t] for t in self.techs]
         self._qty = np.array([v.parent_component().name in QUANTITY_FAMILIES for v in self._vars])
         gen = [s for s in self.sectors if self.cal.role[s] == "generation"]
         self._gen = gen
         grid = [s for s in self.sectors if self.cal.role[s] == "electricity" and s in self.m.I
                 and any((g, s) in self.m.F for g in gen)]
         self._grid = grid[0] if grid else None
-        self._grid_prev: float | None = None
-        self.planned = [s for s in self.params.get("planned_capital", []) if s in self.sectors]
+        eta = self.drv.resource_eta if self.drv.resource_eta is not None else pd.Series(dtype=float)
+        self.power_eta = {s: float(e) for s, e in eta.items() if s in self.sectors}
+        self.last_retired = np.zeros(len(self.sectors))
+        self._charge = np.zeros(len(self.sectors))         # power investment paid this year (policy)
+        self._charge_next = np.zeros(len(self.sectors))
         self.x_prev: np.ndarray | None = None
         self._last_price = 0.0
 
@@ -160,8 +117,8 @@ class DynamicRun:
     def _set_drivers(self, year: int, k: np.ndarray, wdev_lag: float) -> None:
         m, d = self.m, self.drv
         g = float(d.gdp[year])
-        for j, val in zip(self.sectors, k):
-            m.K[j].set_value(float(val))
+        for v, val in zip(self._k, k):
+            v.set_value(float(val))
         for name in ("G", "FSAV", "STK"):
             getattr(m, name).set_value(g)
         for h in m.H:
@@ -172,16 +129,20 @@ class DynamicRun:
             m.LS.set_value(float(d.labour[year]))
             m.LSBASE.set_value(float(d.labour[year]))
             m.CTAX.set_value(0.0)
-            share = self._gen_share(year)
+            m.AEEI.set_value(float(d.aeei[year]) if d.aeei is not None else 1.0)
+            for t in m.GA:
+                m.RKGAP[t].set_value(1.0)
+            share = self.drv.gen_twh_share.loc[year]
             for t in self.techs:
                 m.GSH[t].set_value(float(share[t]))
             return
         b = self.base.sel(year=year)
         m.ALAB.set_value(float(b.alab))
         m.AEEI.set_value(float(b.aeei))
-        m.ACO2.set_value(float(b.aco2))
+        m.FSW.set_value(float(b.fsw))
+        m.ARES.set_value(float(b.ares))
         for t in self.techs:
-            m.AGEN[t].set_value(float(b.agen.sel(tech=t)))
+            m.TGEN[t].set_value(float(b.tgen.sel(tech=t)))
         m.WBASE.set_value(float(b.wage))
         m.LSBASE.set_value(float(b.labour_supply))
         m.WDEVLAG.set_value(wdev_lag)
@@ -239,46 +200,65 @@ class DynamicRun:
         x = get_x(self._vars)
         self.x_prev = x
         k_next = self.next_capital(year, k)
-        if self.is_base:
-            ds["inv_bias"] = (("year", "sector"), self.last_bias[None, :],
-                              {"units": "1", "long_name": "baseline investment allocation relative to the return rule"})
+        ds["power_investment"] = (("year", "sector"), self._power_inv_record(year)[None, :],
+                                  {"units": "billion yuan, 2017 prices", "long_name": "real investment in this year's new generation capacity"})
+        ds["retired"] = (("year", "sector"), self.last_retired[None, :],
+                         {"units": "index of 2017 capital", "long_name": "capital retired early for next year (planned power capacity)"})
+        ds["ror"] = (("year", "sector"), self.last_ror[None, :],
+                     {"units": "index, 2017 = 1", "long_name": "rate of return per unit of real investment (rental / investment price x capacity per yuan)"})
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
-        return ds, YearState(year, x, k_next, wdev)
+        self._charge = self._charge_next
+        return ds, YearState(year, x, k_next, wdev, self._charge_next.copy())
 
     def next_capital(self, year: int, k: np.ndarray) -> np.ndarray:
-        """Capital index for ``year + 1`` from this year's investment and returns."""
+        """Installed capital index for ``year + 1``.
+
+        This year's real investment pays first for this year's new generation capacity (planned in
+        the baseline, chosen last year in policy runs); the rest goes to the other sectors by their
+        rates of return.  Policy runs set next year's capacity of each generation technology to the
+        baseline's times (return / baseline return) ** elasticity, never retiring more than the baseline."""
         m, cal = self.m, self.cal
         inv_real = pyo.value(m.INV) * float(cal.inv0.sum())
         pinv = sum(pyo.value(m.PA[i]) * cal.inv0[i] for i in self.sectors) / float(cal.inv0.sum())
-        ror = np.array([pyo.value(m.RK[j]) / pinv for j in self.sectors])
-        fixed: dict[int, float] = {}
-        if self.is_base and (year + 1) in self.drv.gdp.index:
-            # baseline power capacity follows the projected mix: capital of each generation
-            # technology grows with its projected share times this year's growth of generation
-            grid = pyo.value(m.XP[self._grid]) if self._grid else 1.0
-            growth = grid / self._grid_prev if self._grid_prev else 1.0
-            self._grid_prev = grid
-            now, nxt = self._gen_share(year), self._gen_share(year + 1)
-            for s in self._gen:
-                pos = self.sectors.index(s)
-                target = k[pos] * nxt[s] / now[s] * growth
-                fixed[pos] = float(self.cap.k0[s]) * (target - (1 - self.cap.delta) * k[pos])
-        if not self.is_base and self.planned and (year + 1) in self.base.year.values:
-            nb = self.base.capital.sel(year=year + 1)
-            for s in self.planned:
-                pos = self.sectors.index(s)
-                fixed[pos] = float(nb.sel(sector=s)) - (1 - self.cap.delta) * k[pos] * float(self.cap.k0[s])
-        bias = None
-        if not self.is_base and "inv_bias" in self.base and year in self.base.year.values:
-            bias = self.base.inv_bias.sel(year=year).to_numpy()
-        inv = self.cap.allocate(inv_real, k, ror, fixed, bias)
+        ror = np.array([pyo.value(m.RK[j]) / pinv for j in self.sectors]) * self.cap.efficiency(year)
+        gpos = [self.sectors.index(g) for g in self._gen] if hasattr(m, "_power") else []
+        power_inv = np.zeros(len(self.sectors))
+        retired = np.zeros(len(self.sectors))
         if self.is_base:
-            # the baseline's deviation from the pure return rule (capacity planning of power),
-            # kept by the policy runs so that they reproduce baseline investment at baseline returns
-            w = self.cap.weights(k, ror)
-            rule = inv_real * w / w.sum()
-            self.last_bias = np.where(rule > 0, inv / np.where(rule > 0, rule, 1.0), 1.0)
-        return self.cap.step(k, inv)
+            for pos in gpos:
+                power_inv[pos], retired[pos] = self.cap.investment_for(pos, float(self._k[pos].value), k[pos], year)
+        else:
+            power_inv = self._charge.copy()
+        inv = self.cap.allocate(inv_real - power_inv.sum(), k, ror, {pos: 0.0 for pos in gpos})
+        inv[gpos] = power_inv[gpos]
+        k_next = self.cap.step(k, inv - power_inv, year)       # power capacity is set below
+        charge = np.zeros(len(self.sectors))
+        if self.is_base:
+            k_next[gpos] = [float(self._k[pos].value) for pos in gpos]
+        elif gpos:
+            k_next[gpos], charge[gpos], ret = self._policy_capacity(year, k, ror, gpos)
+        self._charge_next = charge
+        self.last_retired, self.last_ror, self.last_inv = retired, ror, inv
+        return k_next
+
+    def _policy_capacity(self, year: int, k: np.ndarray, ror: np.ndarray, gpos: list[int]):
+        """Next year's generation capacity in a policy run, its investment (charged next year) and retirements."""
+        nb = year + 1
+        if nb not in self.base.year.values:
+            return k[gpos], np.zeros(len(gpos)), np.zeros(len(gpos))
+        kb = (self.base.capital.sel(year=nb) / self.cap.k0).to_numpy()
+        b_ror = self.base.ror.sel(year=year).to_numpy()
+        b_ret = self.base.retired.sel(year=nb).to_numpy()
+        targets, charges, rets = [], [], []
+        for pos in gpos:
+            eta = self.power_eta.get(self.sectors[pos], self.cap.elasticity)
+            floor = max(0.0, (1 - self.cap.delta[pos]) * k[pos] - b_ret[pos])
+            target = max(floor, kb[pos] * (max(ror[pos], 1e-9) / max(b_ror[pos], 1e-9)) ** eta)
+            inv, ret = self.cap.investment_for(pos, target, k[pos], nb)
+            targets.append(target)
+            charges.append(inv)
+            rets.append(ret)
+        return np.array(targets), np.array(charges), np.array(rets)
 
     def record(self, sol, year: int) -> xr.Dataset:
         """This year's results (the static solution's variables plus dynamic ones)."""
@@ -287,13 +267,18 @@ class DynamicRun:
         ds = sol.to_xarray(r)
         v = lambda x: float(x.value)
         kap = Extractor.values(self._k) * self.cap.k0.to_numpy()
-        extra = {
+        extra = self._power_record() | {
             "co2_household": ((), r["co2_household"], {"units": "Mt CO2", "long_name": "direct CO2 of households (fuel burnt at home and in cars)"}),
             "capital": (("sector",), kap, {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use"}),
             "alab": ((), v(m.ALAB), {"units": "index, 2017 = 1", "long_name": "labour-augmenting productivity"}),
             "aeei": ((), v(m.AEEI), {"units": "index, 2017 = 1", "long_name": "energy-augmenting efficiency"}),
-            "aco2": ((), v(m.ACO2), {"units": "index, 2017 = 1", "long_name": "CO2 intensity of fossil use and processes"}),
-            "agen": (("tech",), Extractor.values(self._agen), {"units": "index, 2017 = 1", "long_name": "generation-technology shifter"}),
+            "fsw": ((), v(m.FSW), {"units": "index, 2017 = 1", "long_name": "fuel-switch twist: share parameter of coal and of fossil fuels in energy nests"}),
+            "ares": ((), v(m.ARES), {"units": "index, 2017 = 1", "long_name": "residual CO2 intensity of fossil use (the part of the baseline CO2 path not explained by named mechanisms)"}),
+            "tgen": (("tech",), Extractor.values(self._tgen), {"units": "index, 2017 = 1", "long_name": "technology share twist in the grid's generation choice"}),
+            "capital_in_use": (("sector",), Extractor.values([m.KU[j] for j in self.sectors]) * self.cap.k0.to_numpy(),
+                               {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use (installed minus idle)"}),
+            "rental": (("sector",), Extractor.values([m.RK[j] for j in self.sectors]) / v(m.PNUM),
+                       {"units": "index, 2017 = 1", "long_name": "real rental rate of capital (CPI-deflated)"}),
             "labour_supply": ((), v(m.LS), {"units": "index, 2017 = 1", "long_name": "employment (labour supply in use)"}),
             "recycled_share": ((), v(m.RECYC), {"units": "1", "long_name": "share of carbon revenue returned lump-sum to households"}),
             "gov_saving": ((), v(m.GSAV), {"units": "index of 2017 value", "long_name": "government saving"}),
@@ -302,9 +287,40 @@ class DynamicRun:
             "ipopt_iterations": ((), float(sol.info.iterations), {"units": "1", "long_name": "IPOPT iterations"}),
         }
         ds = ds.assign({k: xr.Variable(*val) for k, val in extra.items()})
-        ds = ds.assign_coords(tech=self.techs).expand_dims(year=[year])
+        ds = ds.assign_coords(tech=self.techs, gen=self._gen).expand_dims(year=[year])
         ds.attrs = {}
         return ds
+
+    def _power_inv_record(self, year: int) -> np.ndarray:
+        """Investment in generation capacity paid this year (by sector; zero elsewhere)."""
+        out = np.zeros(len(self.sectors))
+        if hasattr(self.m, "_power"):
+            for g in self._gen:
+                pos = self.sectors.index(g)
+                out[pos] = self.last_inv[pos]
+        return out
+
+    def _power_record(self) -> dict:
+        """Generation (TWh), installed and operating capacity (GW) and full-load hours by technology."""
+        m = self.m
+        if not self._gen or not hasattr(m, "_power"):
+            return {}
+        p = self.cal.power
+        twh = np.array([pyo.value(m.TWH[g]) for g in self._gen])
+        kin = np.array([m.KG[g].value for g in self._gen])
+        kuse = np.array([m.KU[g].value for g in self._gen])
+        gw = p["gw"].reindex(self._gen).to_numpy(float) * kin
+        gw_use = p["gw"].reindex(self._gen).to_numpy(float) * kuse
+        dims = ("gen",)
+        return {
+            "generation": (dims, twh, {"units": "TWh", "long_name": "electricity generation by technology"}),
+            "capacity": (dims, gw, {"units": "GW", "long_name": "installed generation capacity (efficiency units of 2017 GW)"}),
+            "capacity_in_use": (dims, gw_use, {"units": "GW", "long_name": "operating generation capacity (installed minus idle)"}),
+            "full_load_hours": (dims, twh * 1000 / np.maximum(gw_use, 1e-12),
+                                {"units": "h per year", "long_name": "full-load hours of operating capacity"}),
+            "grid_twh": ((), float(p["twh"].sum()) * float(m.XP[self._grid].value),
+                         {"units": "TWh", "long_name": "electricity delivered by the grid (generation bought, physical)"}),
+        }
 
     # ------------------------------------------------------------------ the loop
 
@@ -317,8 +333,7 @@ class DynamicRun:
             set_x(self._vars, state.x)
             self.x_prev = state.x.copy()
             k, wdev = state.k_next, state.wdev
-            if self._grid:
-                self._grid_prev = float(pyo.value(self.m.XP[self._grid]))
+            self._charge = np.asarray(state.charge_next, dtype=float).copy()
         starts = [self.sc.first_year] + [sh.from_year for sh in self.sc.shocks]
         first = min((y for y in starts if y is not None), default=None) if not self.is_base else None
         for year in years:
@@ -328,7 +343,8 @@ class DynamicRun:
                 ds = self.base.sel(year=[year]).copy()   # no policy yet: the policy run is the baseline
                 ds["solve_seconds"] = ds.solve_seconds * 0.0  # ... and no solve of its own
                 ds["ipopt_iterations"] = ds.ipopt_iterations * 0.0
-                st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0)
+                st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0, self._base_charge(year + 1))
+                self._charge = st.charge_next.copy()
                 if year in self.base_x:
                     self.x_prev = self.base_x[year]
                     set_x(self._vars, self.base_x[year], free_only=True)
@@ -339,6 +355,12 @@ class DynamicRun:
             if on_year is not None:
                 on_year(ds, st)
         return xr.concat(rows, dim="year") if rows else xr.Dataset()
+
+    def _base_charge(self, year: int) -> np.ndarray:
+        """The baseline's investment in generation capacity paid in ``year`` (zeros beyond its horizon)."""
+        if year in self.base.year.values and "power_investment" in self.base:
+            return self.base.power_investment.sel(year=year).to_numpy().copy()
+        return np.zeros(len(self.sectors))
 
     def _base_k(self, year: int) -> np.ndarray:
         if year in self.base.year.values:

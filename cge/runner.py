@@ -80,7 +80,7 @@ def _save_state(path: Path, st) -> None:
 def _load_state(path: Path):
     """The YearState saved by :func:`_save_state`; a field missing from the file takes its
     dataclass default (an InputError names the file when there is none)."""
-    from .dynamics import YearState
+    from .state import YearState
     z = _load_npz(path)
     kw = {}
     for f in dataclasses.fields(YearState):

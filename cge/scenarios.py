@@ -255,7 +255,7 @@ def _raw_problems(raw: dict, p: Path) -> list[str]:
 
 def _name_problems(sc: Scenario, sectors: list[str] | None) -> list[str]:
     """Names that must exist in the model: covered users, the closure, shocked variables."""
-    from .closure import CLOSURE_DIR, VAR_BLOCK, load_closure
+    from .model.closure import CLOSURE_DIR, VAR_BLOCK, load_closure
     if sectors is None:
         import sam
         sectors = list(sam.SECTORS)

@@ -51,10 +51,7 @@ def data_folders() -> list[Path]:
     from calibration.elasticities import DATA_DIR as CAL_DIR
     from sam.loaders import DATA_DIR as SAM_DIR
 
-    try:
-        from .closure import CLOSURE_DIR
-    except ImportError:                          # the model rewrite moves closures into cge.model
-        from .model.closure import CLOSURE_DIR
+    from .model.closure import CLOSURE_DIR
     from .drivers import DATA_DIR as DRIVER_DIR
     return [DRIVER_DIR, CAL_DIR, SAM_DIR, CLOSURE_DIR, META_DIR]
 

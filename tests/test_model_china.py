@@ -59,7 +59,7 @@ def test_homogeneity(china):
         base = {v.name: pyo.value(v) for v in m.component_data_objects(pyo.Var) if not v.fixed}
         model.solve(100.0, PNUM=2.0)
         prices = {"PA", "PD", "PX", "P", "W", "RK", "ER", "YH", "YE", "YG", "GSAV", "CREV"}
-        quantities = {"XP", "XA", "XAT", "XD", "XM", "XE", "C", "L", "Q", "INV", "EMI", "RGDP", "GSH"}
+        quantities = {"XP", "XA", "XAT", "XD", "XM", "XE", "C", "L", "Q", "INV", "EMI", "RGDP", "GSH", "KU"}
         n = 0
         for v in m.component_data_objects(pyo.Var):
             fam = v.parent_component().name
@@ -112,7 +112,7 @@ def test_carbon_price_100(china):
         assert ds.carbon_revenue.item() == pytest.approx(100.0 * ds.co2.item() / 1000.0, rel=1e-12)
         # carbon accounts add up: national = sum over emitting activities + households
         hh = sum(cal.co2.loc[i, h] * pyo.value(m.C[i, h]) for (i, h) in m.CF if cal.co2.loc[i, h] > 0)
-        assert ds.co2_sector.sum().item() + hh * pyo.value(m.ACO2) == pytest.approx(ds.co2.item(), rel=1e-12)
+        assert ds.co2_sector.sum().item() + hh * pyo.value(m.ARES) == pytest.approx(ds.co2.item(), rel=1e-12)
         # government budget closes: revenue = consumption + transfers + saving (all in yuan)
         T = cal.transfers
         spend = sum(pyo.value(m.PA[i]) * pyo.value(m.G) * cal.gov0[i] for i in cal.sectors)

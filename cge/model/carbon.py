@@ -7,6 +7,8 @@ import pyomo.environ as pyo
 def add_carbon(m) -> None:
     """Variables of the carbon block (its equations need household demand: see :func:`add_carbon_accounts`)."""
     m.EMI = pyo.Var(initialize=m._cal.benchmark_co2(), bounds=(0, None), doc="national CO2 emissions, Mt")
+    m.ARES = pyo.Var(initialize=1.0, bounds=(1e-4, None),
+                     doc="residual CO2 intensity of fossil use and processes (index, 2017 = 1): the part of the baseline CO2 path the named mechanisms do not explain (reported)")
     m.CREV = pyo.Var(initialize=0.0, doc="carbon revenue, billion yuan")
 
 
@@ -19,11 +21,11 @@ def add_carbon_accounts(m) -> None:
         """CO2 of fossil flows (firms, households) and processes, each user weighted by ``weight(user)``."""
         firms = sum(weight(j) * float(co2.loc[i, j]) * m.XA[i, j] for (i, j) in m.F if co2.loc[i, j] > 0)
         hh = sum(weight(h) * float(co2.loc[i, h]) * m.C[i, h] for (i, h) in m.CF if co2.loc[i, h] > 0)
-        proc = sum(weight(j) * float(cal.process0[j]) * m.XP[j] for j in m.I if cal.process0[j] > 0)
-        return m.ACO2 * (firms + hh + proc)
+        proc = sum(weight(j) * float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
+        return m.ARES * (firms + hh + proc)
 
     def eq_emi(mm):
-        """Emissions: CO2 per unit of each fossil flow times the flow, plus process CO2 per unit of output, times the intensity index."""
+        """Emissions: CO2 per unit of each fossil flow (its 2017 physical factor) times the flow, plus process CO2 per unit of output, times the reported residual index."""
         return m.EMI == emissions(lambda u: 1.0)
     m.eq_emi = pyo.Constraint(rule=eq_emi, doc="national emissions")
     reg.add("carbon", "eq_emi", "EMI")

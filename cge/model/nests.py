@@ -4,13 +4,13 @@ Structure (SICGE / GTAP-E style; Burniaux and Truong 2002, GTAP Technical Paper 
 
     XP (output) = CES[sigma_top]( ND materials (Leontief over non-energy and feedstock inputs),
                                   VE capital-labour-energy,
-                                  GEN generation bundle (the grid only) )
+                                  GEN generation bundle (the grid only; then the nest is Leontief) )
     VE = CES[sigma_kel]( L labour, KE capital-energy )
     KE = CES[sigma_ke]( K capital, EN energy )
     EN = CES[sigma_ene]( ELY electricity and heat, NEL non-electric fuels )
     ELY = CES[sigma_ene]( grid electricity, heat )
     NEL = CES[sigma_nel]( coal, oil and gas commodities )
-    GEN = CES[sigma_gen]( coal, gas, hydro, nuclear and new-energy power )
+    GEN = logit[sigma_gen]( coal, gas, hydro, nuclear and new-energy power, in TWh: cge.model.power )
 
 Leaves are commodity inputs (``c:<code>``) or factors (``f:lab``, ``f:cap``).
 """
@@ -77,6 +77,8 @@ def build_trees(cal) -> dict[str, dict[str, Nest]]:
                 if v > 0:
                     ch[k] = v
             if ch:
-                nests[name] = Nest(j, name, el.get(par, 0.0), ch)
+                # the grid delivers what is generated: its top nest is Leontief in generation
+                sigma = 0.0 if name == "XP" and "GEN" in ch else el.get(par, 0.0)
+                nests[name] = Nest(j, name, sigma, ch)
         trees[j] = nests
     return trees

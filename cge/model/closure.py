@@ -8,21 +8,21 @@ import pyomo.environ as pyo
 
 from sam.errors import InputError
 
-from .files import read_toml
+from ..files import read_toml
 
-CLOSURE_DIR = Path(__file__).resolve().parent / "closures"
+CLOSURE_DIR = Path(__file__).resolve().parents[1] / "closures"
 # variable family -> economic block (for the squareness report)
 VAR_BLOCK = {
     "XP": "production", "PX": "trade", "Q": "production", "P": "production", "XA": "production",
-    "L": "production", "K": "production", "RK": "production", "W": "clearing",
+    "L": "production", "K": "capital", "KG": "capital", "KU": "capital", "RK": "capital", "W": "clearing",
     "PA": "trade", "PD": "trade", "ER": "institutions", "PNUM": "clearing", "CTAX": "carbon",
     "XAT": "clearing", "XD": "trade", "XM": "trade", "XE": "trade", "PWM": "trade", "PWE": "trade",
     "EMI": "carbon", "CREV": "carbon", "YH": "institutions", "C": "institutions", "YE": "institutions",
     "YG": "institutions", "GSAV": "institutions", "G": "institutions", "TRG": "institutions",
     "INV": "institutions", "FSAV": "institutions", "LS": "clearing", "WALRAS": "institutions",
     "RECYC": "carbon", "TPADJ": "institutions", "STK": "institutions",
-    "ALAB": "production", "AEEI": "production", "AGEN": "power", "GSH": "power",
-    "RGDP": "clearing", "FWAGE": "clearing", "ACO2": "carbon",
+    "ALAB": "production", "AEEI": "production", "FSW": "production", "APROC": "carbon", "ARES": "carbon",
+    "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
 }
 
 

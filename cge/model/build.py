@@ -1,7 +1,8 @@
 """The static SICGE-style CGE model in Pyomo: sets, prices, and the blocks in order.
 
-Blocks, one module each: :mod:`cge.production` (technology, nested CES, power mix),
-:mod:`cge.trade`, :mod:`cge.carbon`, :mod:`cge.institutions`, :mod:`cge.clearing`.
+Blocks, one module each: :mod:`.production` (technology, nested CES), :mod:`.capital`
+(capital in use and idle capacity), :mod:`.power` (generation in TWh, technology choice),
+:mod:`.trade`, :mod:`.carbon`, :mod:`.institutions`, :mod:`.clearing`.
 
 Variables are normalised to 1 at the benchmark (ENVISAGE practice): a quantity variable
 ``X`` means X x X0 billion yuan at 2017 prices, a price variable is an index (1 = 2017).
@@ -18,7 +19,9 @@ from .carbon import add_carbon, add_carbon_accounts
 from .clearing import add_clearing
 from .institutions import add_institutions
 from .nests import build_trees
-from .production import add_power, add_production, add_technology
+from .capital import add_capital
+from .power import add_power, logit_nests
+from .production import add_production, add_technology
 from .trade import add_trade
 
 
@@ -28,12 +31,14 @@ def build_model(cal, reg: Registry | None = None) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name="cge")
     m._cal, m._reg, m._trees = cal, reg, build_trees(cal)
     add_sets(m)
+    add_carbon(m)
     add_prices(m)
     add_technology(m)
+    m._logit_nests = logit_nests(cal)
     add_production(m)
+    add_capital(m)
     add_power(m)
     add_trade(m)
-    add_carbon(m)
     add_institutions(m)
     add_carbon_accounts(m)
     add_clearing(m)
@@ -72,8 +77,6 @@ def add_prices(m) -> None:
     m.PNUM = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="numeraire price index (CPI)")
     m.CTAX = pyo.Var(initialize=0.0, doc="carbon price, yuan per t CO2 at 2017 prices")
     m.TPADJ = pyo.Var(initialize=1.0, bounds=(0, None), doc="uniform scaling of production tax rates (recycling via tax cuts)")
-    m.ACO2 = pyo.Var(initialize=1.0, bounds=(1e-4, None),
-                     doc="CO2 intensity of fossil use and processes (index, 2017 = 1): the baseline's emission instrument")
     m.CTAXN = pyo.Expression(expr=m.CTAX * m.PNUM, doc="nominal carbon price (indexed by the numeraire)")
     coef = cal.co2coef
     users = list(cal.sectors) + HH
@@ -84,7 +87,7 @@ def add_prices(m) -> None:
     def pu(mm, i, u):
         """User price: composite price plus the carbon tax per unit of flow (coef in Mt per bn yuan)."""
         c = float(coef.loc[i, u]) if u in coef.columns else 0.0
-        return m.PA[i] + (m.cover[u] * m.CTAXN * m.ACO2 * c / 1000.0 if c > 0 else 0.0)
+        return m.PA[i] + (m.cover[u] * m.CTAXN * m.ARES * c / 1000.0 if c > 0 else 0.0)
     m.PU = pyo.Expression(m.I, users, rule=pu, doc="carbon-inclusive purchaser price by user")
 
 

@@ -54,21 +54,36 @@ def add_institutions(m) -> None:
     reg.add("institutions", "eq_yh", "YH")
 
     energy = {i for i in cal.sectors if cal.role[i] != ""}
+    coal = {i for i in cal.sectors if cal.role[i] == "coal"}
+    elec = {i for i in cal.sectors if cal.role[i] == "electricity"}
     tilt = {h: sum(float(cal.hh0.loc[i, h]) / cons0[h] * (1 / m.AEEI if i in energy else 1.0)
                    for i in cal.sectors if cal.hh0.loc[i, h] > 0) for h in HH}
+    # fuel switch at home: coal's budget share x FSW, the rest of coal's 2017 share goes to electricity
+    coal0 = {h: sum(float(cal.hh0.loc[i, h]) for i in coal) for h in HH}
+    elec0 = {h: sum(float(cal.hh0.loc[i, h]) for i in elec) for h in HH}
+
+    def switch(i, h):
+        if coal0[h] <= 0 or elec0[h] <= 0:
+            return 1.0
+        if i in coal:
+            return m.FSW
+        if i in elec:
+            return 1 + coal0[h] * (1 - m.FSW) / elec0[h]
+        return 1.0
 
     def eq_c(mm, i, h):
         """Household demand: Cobb-Douglas budget shares of spending out of disposable income; energy
-        efficiency (AEEI) tilts the budget from energy to other goods (shares renormalised)."""
-        share = float(cal.hh0.loc[i, h]) / cons0[h] * (1 / m.AEEI if i in energy else 1.0) / tilt[h]
+        efficiency (AEEI) tilts the budget from energy to other goods (shares renormalised) and the
+        fuel switch (FSW) moves coal's share to electricity."""
+        share = float(cal.hh0.loc[i, h]) / cons0[h] * switch(i, h) * (1 / m.AEEI if i in energy else 1.0) / tilt[h]
         spend = (1 - mps[h]) * (1 - ytax[h]) * m.YH[h] * hh_inc0[h]
         return m.PU[i, h] * m.C[i, h] * float(cal.hh0.loc[i, h]) == share * spend
     m.eq_c = pyo.Constraint(m.CF, rule=eq_c, doc="household consumption demand")
     reg.add("institutions", "eq_c", "C")
 
     def eq_ye(mm):
-        """Enterprise income: capital rents plus net primary income from abroad."""
-        return m.YE * ent_inc0 == sum(float(cal.cap0[j]) * m.RK[j] * m.K[j] for j in m.I) + row_ent0 * m.ER
+        """Enterprise income: rents of capital in use plus net primary income from abroad."""
+        return m.YE * ent_inc0 == sum(float(cal.cap0[j]) * m.RK[j] * m.KU[j] for j in m.I) + row_ent0 * m.ER
     m.eq_ye = pyo.Constraint(rule=eq_ye, doc="enterprise income")
     reg.add("institutions", "eq_ye", "YE")
 

@@ -1,0 +1,59 @@
+"""Capital block: capital in use, idle capacity and the rental rate.
+
+``K`` is the installed stock of a sector (index of 2017; fixed within a year, accumulated by
+vintage between years in :mod:`cge.state`).  Capital in use ``KU`` follows the demand of the
+capital-energy nest.  Installed capital may stand idle when its rental falls to zero, as in
+putty-clay models (EPPA, ENVISAGE): ``KU <= K``, ``RK >= 0``, ``(K - KU) RK = 0``.  IPOPT gets the
+smooth Chen-Harker-Kanzow-Smale form of this complementarity,
+``g + RK - sqrt((g - RK)**2 + 4 mu) = 0`` with ``g = K (1 + mu) - KU``, i.e. ``g RK = mu`` with
+``mu = 1e-10`` (the benchmark, K = KU = RK = 1, is an exact solution): a shrinking sector shrinks, its capital idle, instead of failing at a zero rent.
+"""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+MU = 1e-10   # smoothing of the idle-capacity complementarity, in (index x index) units
+
+
+def stock(m, j: str):
+    """Installed capital of activity ``j``: ``KG`` for generation technologies, else ``K``."""
+    return m.KG[j] if j in m.KG else m.K[j]
+
+
+def add_capital(m) -> None:
+    """Capital stock, capital in use, the idle-capacity complementarity and the average rental.
+
+    Generation technologies hold their stock in ``KG`` (fixed in policy runs, planned within the
+    year in the baseline), every other activity in ``K``: closures fix each family as data."""
+    cal, reg = m._cal, m._reg
+    gen_set = [j for j in cal.sectors if cal.role[j] == "generation"] if getattr(m, "_logit_nests", None) else []
+    m.K = pyo.Var([j for j in cal.sectors if j not in gen_set], initialize=1.0, bounds=(0, None),
+                  doc="installed capital stock (index; fixed within a year)")
+    m.KG = pyo.Var(gen_set, initialize=1.0, bounds=(0, None),
+                   doc="installed generation capacity (index of 2017 GW, efficiency units)")
+    m.KU = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="capital in use (index; below K when capital is idle)")
+    has = [j for j in cal.sectors if cal.cap0[j] > 0]
+
+    def eq_ku(mm, j):
+        """Capital in use = demand from the capital-energy nest at the rental rate."""
+        if cal.cap0[j] <= 0:
+            return m.KU[j] == 1.0
+        return m.KU[j] == m._demand(j, "f:cap", m.RK[j])
+    m.eq_ku = pyo.Constraint(m.I, rule=eq_ku, doc="capital demand (capital in use)")
+    reg.add("capital", "eq_ku", "KU")
+
+    def eq_rk(mm, j):
+        """Idle capacity: capital in use up to the stock, the rental zero when some stands idle (smoothed complementarity)."""
+        if cal.cap0[j] <= 0:
+            return m.RK[j] == 1.0
+        gap = stock(m, j) * (1 + MU) - m.KU[j]     # (1 + MU): full use at the benchmark is exact
+        rk = m.RK[j] / m.PNUM                      # real rental: the condition is homogeneous of degree 0
+        return gap + rk - pyo.sqrt((gap - rk) ** 2 + 4 * MU) == 0
+    m.eq_rk = pyo.Constraint(m.I, rule=eq_rk, doc="rental rate (full use or idle capital)")
+    reg.add("capital", "eq_rk", "RK")
+
+    gen = {j for j in cal.sectors if cal.role[j] == "generation"}
+    w = {j: float(cal.cap0[j]) for j in has if j not in gen}
+    m.RKAVG = pyo.Expression(
+        expr=sum(v * m.RK[j] * m.KU[j] for j, v in w.items()) / sum(v * m.KU[j] for j, v in w.items()) if w else 1.0,
+        doc="average rental of capital in use outside power generation (index)")
