@@ -71,6 +71,7 @@ class Extractor:
         self.xa_fuel = [m.XA[f] for f in fuel]
         self.fuel_coef = np.array([float(co2.loc[i, j]) for (i, j) in fuel])
         self.fuel_user = np.array([pos[j] for (_, j) in fuel])
+        self.fuel_z0 = np.array([float(cal.z0.loc[i, j]) for (i, j) in fuel])
         self.c_home = [m.C[f] for f in home]
         self.home_coef = np.array([float(co2.loc[i, h]) for (i, h) in home])
         self.c = [m.C[f] for f in m.CF]
@@ -99,12 +100,15 @@ class Extractor:
         aproc = np.ones(len(self.S))
         aproc[self.proc_pos] = val(self.aproc)
         ares = float(m.ARES.value)
-        co2_sector = ares * (np.bincount(self.fuel_user, self.fuel_coef * val(self.xa_fuel), len(self.S))
-                             + self.proc0 * aproc * xp)
+        xa_fuel = val(self.xa_fuel)
+        process = ares * self.proc0 * aproc * xp
+        co2_sector = ares * np.bincount(self.fuel_user, self.fuel_coef * xa_fuel, len(self.S)) + process
         return {
             "co2": float(m.EMI.value),
             "co2_sector": co2_sector,
             "co2_household": ares * float(self.home_coef @ val(self.c_home)),
+            "co2_process": process,
+            "fossil_use": np.bincount(self.fuel_user, self.fuel_z0 * xa_fuel, len(self.S)),
             "gdp": float(m.RGDP.value) * m._gdp0,           # real GDP, expenditure side at 2017 prices (eq_rgdp)
             "output": xp * self.xp0,
             "price": val(self.pa),

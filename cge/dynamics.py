@@ -38,6 +38,7 @@ QUANTITY_FAMILIES = {"XP", "Q", "XA", "L", "XAT", "XD", "XM", "XE", "C", "YH", "
                      "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG"}
 
 
+EXPECT_WEIGHT = 0.5      # weight of this year's return ratio in the expected one (adaptive expectations; assumption)
 CAP_PRICE_GUESS = 50.0   # yuan/t CO2: first-year starting point of an endogenous (cap) price; not a result
 
 
@@ -99,6 +100,7 @@ class DynamicRun:
         self.last_retired = np.zeros(len(self.sectors))
         self._charge = np.zeros(len(self.sectors))         # power investment paid this year (policy)
         self._charge_next = np.zeros(len(self.sectors))
+        self._expect = np.zeros(0)      # expected return ratio to baseline of each generation technology
         self.x_prev: np.ndarray | None = None
         self._last_price = 0.0
 
@@ -208,7 +210,7 @@ class DynamicRun:
                      {"units": "index, 2017 = 1", "long_name": "rate of return per unit of real investment (rental / investment price x capacity per yuan)"})
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
         self._charge = self._charge_next
-        return ds, YearState(year, x, k_next, wdev, self._charge_next.copy())
+        return ds, YearState(year, x, k_next, wdev, self._charge_next.copy(), self._expect.copy())
 
     def next_capital(self, year: int, k: np.ndarray) -> np.ndarray:
         """Installed capital index for ``year + 1``.
@@ -250,10 +252,13 @@ class DynamicRun:
         b_ror = self.base.ror.sel(year=year).to_numpy()
         b_ret = self.base.retired.sel(year=nb).to_numpy()
         targets, charges, rets = [], [], []
-        for pos in gpos:
+        ratio = np.maximum(ror[gpos], 1e-9) / np.maximum(b_ror[gpos], 1e-9)
+        prev = self._expect if self._expect.size == len(gpos) else np.ones(len(gpos))
+        self._expect = prev ** (1 - EXPECT_WEIGHT) * ratio ** EXPECT_WEIGHT    # adaptive expectations
+        for n, pos in enumerate(gpos):
             eta = self.power_eta.get(self.sectors[pos], self.cap.elasticity)
             floor = max(0.0, (1 - self.cap.delta[pos]) * k[pos] - b_ret[pos])
-            target = max(floor, kb[pos] * (max(ror[pos], 1e-9) / max(b_ror[pos], 1e-9)) ** eta)
+            target = max(floor, kb[pos] * self._expect[n] ** eta)
             inv, ret = self.cap.investment_for(pos, target, k[pos], nb)
             targets.append(target)
             charges.append(inv)
@@ -269,7 +274,9 @@ class DynamicRun:
         kap = Extractor.values(self._k) * self.cap.k0.to_numpy()
         extra = self._power_record() | {
             "co2_household": ((), r["co2_household"], {"units": "Mt CO2", "long_name": "direct CO2 of households (fuel burnt at home and in cars)"}),
-            "capital": (("sector",), kap, {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use"}),
+            "co2_process": (("sector",), r["co2_process"], {"units": "Mt CO2", "long_name": "process CO2 by activity (cement, lime, steel ...)"}),
+            "fossil_use": (("sector",), r["fossil_use"], {"units": "billion yuan, 2017 prices", "long_name": "real use of fossil fuels that emit CO2 when burnt, by activity"}),
+            "capital": (("sector",), kap, {"units": "billion yuan, 2017 prices", "long_name": "installed capital stock (efficiency units at 2017 cost)"}),
             "alab": ((), v(m.ALAB), {"units": "index, 2017 = 1", "long_name": "labour-augmenting productivity"}),
             "aeei": ((), v(m.AEEI), {"units": "index, 2017 = 1", "long_name": "energy-augmenting efficiency"}),
             "fsw": ((), v(m.FSW), {"units": "index, 2017 = 1", "long_name": "fuel-switch twist: share parameter of coal and of fossil fuels in energy nests"}),
@@ -334,6 +341,7 @@ class DynamicRun:
             self.x_prev = state.x.copy()
             k, wdev = state.k_next, state.wdev
             self._charge = np.asarray(state.charge_next, dtype=float).copy()
+            self._expect = np.asarray(state.expect, dtype=float).copy()
         starts = [self.sc.first_year] + [sh.from_year for sh in self.sc.shocks]
         first = min((y for y in starts if y is not None), default=None) if not self.is_base else None
         for year in years:
@@ -347,7 +355,8 @@ class DynamicRun:
                 self._charge = st.charge_next.copy()
                 if year in self.base_x:
                     self.x_prev = self.base_x[year]
-                    set_x(self._vars, self.base_x[year], free_only=True)
+                    set_x(self._vars, self.base_x[year])
+                    self.model.solver.note_fixed()          # the first policy year continues from here
             else:
                 ds, st = self.solve_year(year, k, wdev)
             k, wdev = st.k_next, st.wdev

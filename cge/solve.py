@@ -13,7 +13,7 @@ FALLBACK_ITER_FACTOR = 5
 IPOPT_OPTIONS = {            # every IPOPT option in one place
     "tol": 1e-10,
     "constr_viol_tol": 1e-10,
-    "max_iter": 60,              # a warm-started year takes 3-6 iterations; beyond this, fall back
+    "max_iter": 60,              # a warm-started year takes 3-6 iterations; beyond this, continue in half steps, then fall back
     "mu_strategy": "monotone",   # Newton-like from a warm start; faster and steadier than adaptive here
 
     "print_level": 0,
@@ -111,6 +111,7 @@ class InMemorySolver:
         self.m = m
         self.options = {**IPOPT_OPTIONS, **(options or {})}
         self._nlp = None
+        self._last_fixed = None        # fixed values of the last successful solve (homotopy start)
 
     def invalidate(self) -> None:
         """Forget the compiled NLP (after a parameter or closure change)."""
@@ -140,39 +141,68 @@ class InMemorySolver:
         self._vars = self._nlp.get_pyomo_variables()
 
     def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
-        """Solve from the current variable values; when IPOPT fails, try once more from the same
-        start with ``FALLBACK_OPTIONS``; raise :class:`SolveError` (both statuses and the worst
-        residuals) when both fail."""
+        """Solve from the current variable values.  When IPOPT fails, continue in two half steps of
+        the fixed values (from those of the last solution: a homotopy), and when that fails too,
+        try once more from the same start with ``FALLBACK_OPTIONS``; raise :class:`SolveError`
+        (every status and the worst residuals) when all fail."""
         import numpy as np
         if self._nlp is None:
             self._compile()
+        target = np.array([v.value for v in self._fixed], dtype=float)
+        x0 = np.array([v.value if v.value is not None else 0.0 for v in self._vars], dtype=float)
+        fails: list[str] = []
+        total = [0, 0.0]
+        ok = self._run(x0, target, self.options, where, tol, fails, total)
+        if ok is None and self._last_fixed is not None and len(self._last_fixed) == len(target):
+            half = self._run(x0, 0.5 * (self._last_fixed + target), self.options, where, tol, fails, total)
+            if half is not None:
+                ok = self._run(half[0], target, self.options, where, tol, fails, total)
+        if ok is None:
+            fb = {**self.options, **FALLBACK_OPTIONS, "max_iter": FALLBACK_ITER_FACTOR * self.options["max_iter"]}
+            ok = self._run(x0, target, fb, where, tol, fails, total)
+        if ok is None:
+            raise SolveError(f"{where}: " + " | then ".join(fails))
+        x, msg, maxr = ok
+        for v, val in zip(self._vars, x):
+            v.set_value(float(val), skip_validation=True)
+        self._last_fixed = target
+        return SolveInfo("ok" if not fails else "ok (after a failed attempt)", msg, total[0], total[1], maxr)
+
+    def note_fixed(self) -> None:
+        """Take the current values of the fixed variables as the last solution's (the start of the
+        homotopy of the next solve), e.g. after loading a solution computed elsewhere."""
+        import numpy as np
+        if self._nlp is None:
+            self._compile()
+        self._last_fixed = np.array([v.value for v in self._fixed], dtype=float)
+
+    def _run(self, x0, fixed_vals, options: dict, where: str, tol: float, fails: list, total: list):
+        """One attempt with the fixed variables at ``fixed_vals``: (x, message, max residual) or
+        None (the failure is appended to ``fails``; the last iterate is left in the model)."""
+        import numpy as np
         nlp = self._nlp
-        vals = np.array([v.value for v in self._fixed], dtype=float)
         for arr in (nlp.primals_lb(), nlp.primals_ub()):
             arr.flags.writeable = True
-            arr[self._fixed_idx] = vals
+            arr[self._fixed_idx] = fixed_vals
             arr.flags.writeable = False
-        x0 = np.array([v.value if v.value is not None else 0.0 for v in self._vars], dtype=float)
-        total_it, total_s, fails = 0, 0.0, []
-        for k, opts in enumerate((self.options, {**self.options, **FALLBACK_OPTIONS,
-                                                     "max_iter": FALLBACK_ITER_FACTOR * self.options["max_iter"]})):
-            x, status, msg, it, secs = self._attempt(x0, opts, where)
-            total_it, total_s = total_it + it, total_s + secs
-            nlp.set_primals(x)
-            g = nlp.evaluate_constraints() - nlp.constraints_ub()
-            order = np.argsort(-np.abs(g))[:5]
-            worst = [(self._names[j], float(abs(g[j]))) for j in order]
-            maxr = worst[0][1] if worst else 0.0
-            if status in (0, 1) and maxr <= tol:
-                for v, val in zip(self._vars, x):
-                    v.set_value(float(val), skip_validation=True)
-                return SolveInfo("ok" if k == 0 else "ok (fallback)", msg, total_it, total_s, maxr)
-            det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
-            fails.append(f"IPOPT status {status} ({msg}) with mu_strategy {opts.get('mu_strategy')}, "
-                         f"max residual {maxr:.3g}; worst: {det}")
+        x0 = x0.copy()
+        x0[self._fixed_idx] = fixed_vals
+        x, status, msg, it, secs = self._attempt(x0, options, where)
+        total[0] += it
+        total[1] += secs
+        nlp.set_primals(x)
+        g = nlp.evaluate_constraints() - nlp.constraints_ub()
+        order = np.argsort(-np.abs(g))[:5]
+        worst = [(self._names[j], float(abs(g[j]))) for j in order]
+        maxr = worst[0][1] if worst else 0.0
+        if status in (0, 1) and maxr <= tol:
+            return x, msg, maxr
+        det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
+        fails.append(f"IPOPT status {status} ({msg}) with mu_strategy {options.get('mu_strategy')}, "
+                     f"max residual {maxr:.3g}; worst: {det}")
         for v, val in zip(self._vars, x):                  # leave the last iterate for inspection
             v.set_value(float(val), skip_validation=True)
-        raise SolveError(f"{where}: " + " | then ".join(fails))
+        return None
 
     def _attempt(self, x0, options: dict, where: str):
         """One IPOPT run from ``x0``: (x, status, message, iterations, seconds)."""

@@ -33,6 +33,7 @@ class YearState:
     k_next: np.ndarray             # installed capital index (efficiency units) for year + 1
     wdev: float                    # real-wage deviation from baseline in ``year``
     charge_next: np.ndarray = field(default_factory=lambda: np.zeros(0))   # power investment due next year, bn yuan
+    expect: np.ndarray = field(default_factory=lambda: np.zeros(0))        # expected return ratio to baseline, by generation technology
 
 
 @dataclass

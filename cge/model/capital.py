@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-MU = 1e-10   # smoothing of the idle-capacity complementarity, in (index x index) units
+MU = 1e-10   # smoothing of the idle-capacity complementarity (real rental x index)
 
 
 def stock(m, j: str):

@@ -1,0 +1,116 @@
+"""Power in physical units, idle capacity and robustness at high carbon prices (issue 13)."""
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+import calibration
+import cge
+from cge.dynamics import DynamicRun
+from cge.scenarios import Scenario
+
+GEN = ["ECOA", "EGAS", "EHYD", "ENUC", "ENEW"]
+PRICES = [0.0, 100.0, 500.0, 1000.0, 2000.0, 3000.0]
+
+
+@pytest.fixture(scope="module")
+def static():
+    """The 65-sector model solved on a carbon-price grid (yuan/t): {price: values}."""
+    cal = calibration.calibrate()
+    model = cge.Model(cal, "standard")
+    m = model.m
+    out = {}
+    for p in PRICES:
+        model.solve(carbon_price=p)
+        out[p] = {
+            "co2": pyo.value(m.EMI),
+            "twh": {g: pyo.value(m.TWH[g]) for g in GEN},
+            "grid_twh": float(cal.power["twh"].sum()) * pyo.value(m.XP["EGRD"]),
+            "lab_per_out": {g: pyo.value(m.L[g]) / pyo.value(m.XP[g]) for g in GEN},
+            "ku": {g: pyo.value(m.KU[g]) for g in GEN},
+            "rk": {g: pyo.value(m.RK[g]) for g in GEN},
+        }
+    return cal, out
+
+
+def test_grid_delivers_exactly_what_is_generated(static):
+    _, out = static
+    for p, r in out.items():
+        assert r["grid_twh"] == pytest.approx(sum(r["twh"].values()), rel=1e-10), p
+
+
+def test_co2_falls_with_every_price_step(static):
+    _, out = static
+    co2 = [out[p]["co2"] for p in PRICES]
+    assert all(a > b for a, b in zip(co2, co2[1:])), co2
+
+
+def test_coal_power_cannot_swap_coal_for_labour(static):
+    """Generation plants have fixed input coefficients: labour per unit of output is constant."""
+    _, out = static
+    for g in ("ECOA", "EGAS"):
+        ratios = [out[p]["lab_per_out"][g] for p in PRICES]
+        assert max(ratios) == pytest.approx(min(ratios), rel=1e-6), g
+
+
+def test_high_price_idles_coal_plants_instead_of_failing(static):
+    """With the capital stock fixed, coal power shrinks by leaving capacity idle at a zero rental."""
+    _, out = static
+    r = out[3000.0]
+    assert r["ku"]["ECOA"] < 0.5                      # more than half of coal capacity idle
+    assert r["rk"]["ECOA"] < 1e-6                     # idle capital earns nothing
+    assert out[0.0]["ku"]["ECOA"] == pytest.approx(1.0, abs=1e-8)
+
+
+def test_hours_stay_in_the_physical_range_in_2017(static):
+    cal, out = static
+    p = cal.power
+    hours = p["twh"] * 1000 / p["gw"]
+    assert ((hours >= p["flh_min"]) & (hours <= p["flh_max"])).all(), hours
+
+
+# ----------------------------------------------------------------------------- dynamics
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    """The baseline 2017-2060 and its solution vectors."""
+    run = DynamicRun(Scenario(name="baseline", kind="baseline"))
+    bx: dict[int, np.ndarray] = {}
+    ds = run.run(range(2017, 2061), on_year=lambda d, st: bx.__setitem__(int(d.year[0]), st.x.copy()))
+    return run.cal, ds, bx
+
+
+def _flat(price: float) -> Scenario:
+    return Scenario(name=f"flat{int(price)}", kind="policy", start_year=2022, carbon_price={2022: price, 2060: price})
+
+
+def test_baseline_power_is_physical_and_earns_normal_returns(baseline):
+    cal, ds, _ = baseline
+    np.testing.assert_allclose(ds.grid_twh, ds.generation.sum("gen"), rtol=1e-8)
+    p = cal.power
+    hours = ds.full_load_hours
+    assert (hours >= p["flh_min"].to_xarray().rename(code="gen") - 1e-6).all()
+    assert (hours <= p["flh_max"].to_xarray().rename(code="gen") + 1e-6).all()
+    # every technology earns the average rental of the rest of the economy: no return collapses
+    rental = ds.rental.sel(sector=GEN)
+    assert float((rental / rental.mean("sector")).min()) == pytest.approx(1.0, abs=1e-6)
+    # the mix moves to clean power through twists, not by creating output: shares of TWh
+    share = ds.generation / ds.generation.sum("gen")
+    assert float(share.sel(gen="ECOA", year=2060)) < 0.25 * float(share.sel(gen="ECOA", year=2017))
+    assert float(share.sel(gen="ENEW", year=2060)) > 5 * float(share.sel(gen="ENEW", year=2017))
+
+
+@pytest.mark.slow
+def test_flat_prices_up_to_3000_solve_every_year_and_cut_co2_monotonically(baseline):
+    """Flat 1,000, 2,000 and 3,000 yuan/t from 2022: every year solves, more price gives less CO2."""
+    cal, base, bx = baseline
+    co2 = []
+    for price in (1000.0, 2000.0, 3000.0):
+        ds = DynamicRun(_flat(price), cal=cal, baseline=base, baseline_x=bx).run(range(2017, 2061))
+        assert ds.sizes["year"] == 44
+        np.testing.assert_allclose(ds.grid_twh, ds.generation.sum("gen"), rtol=1e-8)
+        co2.append(ds.co2.sel(year=slice(2022, 2060)).to_numpy())
+    b = base.co2.sel(year=slice(2022, 2060)).to_numpy()
+    assert (co2[0] < b).all() and (co2[1] < co2[0]).all() and (co2[2] < co2[1]).all()
