@@ -56,19 +56,16 @@ def _series(path: Path) -> pd.Series:
 
 
 def load_params(path: Path | None = None) -> dict[str, object]:
-    """``dynamics.csv``: depreciation, net return, investment elasticity, wage adjustment, planned capital."""
+    """``dynamics.csv``: depreciation, net return, investment elasticity, wage adjustment, expectation weight."""
     path = path or DATA_DIR / "dynamics.csv"
     df = read_csv_checked(path, required=["parameter", "value", "unit", "source"])
     out: dict[str, object] = {}
     for i, r in df.iterrows():
-        if r["parameter"] == "planned_capital":
-            out[r["parameter"]] = str(r["value"]).split()
-            continue
         try:
             out[r["parameter"]] = float(r["value"])
         except ValueError as exc:
             raise InputError(f"{path}: line {i + 2}, column value: {r['value']!r} is not a number") from exc
-    need = ["depreciation", "net_return", "invest_elasticity", "wage_adjustment"]
+    need = ["depreciation", "net_return", "invest_elasticity", "wage_adjustment", "expectation_weight"]
     miss = [k for k in need if k not in out]
     if miss:
         raise InputError(f"{path}: column parameter: missing {miss}")
@@ -165,7 +162,8 @@ def load_lifetimes(path: Path) -> pd.Series:
 
 
 def load_eta(path: Path) -> pd.Series:
-    """Supply elasticity of hydro and nuclear capacity to its return (CHEER fixed-factor eta)."""
+    """Elasticity of hydro, nuclear and wind/solar capacity to its expected return relative to the
+    baseline (CHEER fixed-factor supply elasticities eta; wind for ENEW, solar has the same value)."""
     df = _rows(path, ["technology", "parameter", "value", "unit"])
     out = {}
     for sector, tech in (("EHYD", "hydro"), ("ENUC", "nuclear")):

@@ -8,10 +8,12 @@ previous year's solution).  Between years:
   proportion to capital times the sector's rate of return relative to the economy average,
   raised to ``invest_elasticity`` (allocation by expected rates of return); installed capital
   is sector-specific and may stand idle;
-* power: in the baseline, capacity is planned for the projected mix (IEA) at 2017 full-load
-  hours, with early retirement where the mix falls faster than depreciation; in policy runs
-  wind, solar, gas and coal capacity follow returns, hydro and nuclear follow the baseline
-  times (return / baseline return) ** eta (resource- and siting-limited supply, CHEER);
+* power: in the baseline, capacity is planned within the year for the projected mix (IEA) at
+  normal returns, with early retirement where the mix falls faster than depreciation; in policy
+  runs next year's capacity of each technology is the baseline's times (expected return /
+  baseline return) ** eta (CHEER supply elasticities for hydro 0.1, nuclear 0.5 and wind/solar
+  1.5; ``invest_elasticity`` for coal and gas), never retiring more than the baseline, and this
+  year's investment pays for it first;
 * labour: in the baseline labour supply follows the working-age population; in policy runs
   the lagged real-wage rule (``eq_wrule``) makes employment endogenous within the year and
   carries last year's real-wage deviation forward;
@@ -38,7 +40,6 @@ QUANTITY_FAMILIES = {"XP", "Q", "XA", "L", "XAT", "XD", "XM", "XE", "C", "YH", "
                      "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG"}
 
 
-EXPECT_WEIGHT = 0.5      # weight of this year's return ratio in the expected one (adaptive expectations; assumption)
 CAP_PRICE_GUESS = 50.0   # yuan/t CO2: first-year starting point of an endogenous (cap) price; not a result
 
 
@@ -254,7 +255,8 @@ class DynamicRun:
         targets, charges, rets = [], [], []
         ratio = np.maximum(ror[gpos], 1e-9) / np.maximum(b_ror[gpos], 1e-9)
         prev = self._expect if self._expect.size == len(gpos) else np.ones(len(gpos))
-        self._expect = prev ** (1 - EXPECT_WEIGHT) * ratio ** EXPECT_WEIGHT    # adaptive expectations
+        w = float(self.params["expectation_weight"])
+        self._expect = prev ** (1 - w) * ratio ** w                    # adaptive expectations
         for n, pos in enumerate(gpos):
             eta = self.power_eta.get(self.sectors[pos], self.cap.elasticity)
             floor = max(0.0, (1 - self.cap.delta[pos]) * k[pos] - b_ret[pos])

@@ -243,12 +243,12 @@ def figure_specs(ds: xr.Dataset) -> list[FigureSpec]:
     def mix(plt):
         shown = ["baseline"] + pol[-1:]
         fig, axes = plt.subplots(1, len(shown), figsize=(5.5 * len(shown), 4), squeeze=False, sharey=True)
+        physical = "generation" in ds
         for ax, s in zip(axes[0], shown):
-            gen = ds.output.sel(scenario=s, sector=GEN)
-            share = gen / gen.sum("sector") * 100
-            ax.stackplot(yrs, *[share.sel(sector=g) for g in GEN], labels=[names.name_en.get(g, g) for g in GEN])
-            ax.set(xlabel="year", title=s, ylim=(0, 100))
-        axes[0][0].set_ylabel("% of generation output (2017 prices)")
+            gen = ds.generation.sel(scenario=s) if physical else ds.output.sel(scenario=s, sector=GEN).rename(sector="gen")
+            ax.stackplot(yrs, *[gen.sel(gen=g) for g in GEN], labels=[names.name_en.get(g, g) for g in GEN])
+            ax.set(xlabel="year", title=s)
+        axes[0][0].set_ylabel("generation, TWh" if physical else "generation output, billion yuan (2017 prices)")
         axes[0][-1].legend(loc="lower left", fontsize=7)
         return fig
 
@@ -259,7 +259,7 @@ def figure_specs(ds: xr.Dataset) -> list[FigureSpec]:
         specs += [("gdp_deviation", "Real GDP, change from the baseline (%)", gdp),
                   (f"output_by_sector_{last}", f"Real gross output by sector in {last}, {pol[-1]}, "
                    "change from the baseline (%)", sectors)]
-    specs.append(("power_mix", "Power generation mix by technology (% of generation output at 2017 prices)", mix))
+    specs.append(("power_mix", "Electricity generation by technology (TWh)", mix))
     if not pol:
         specs = [s for s in specs if s[0] != "carbon_price_paths"]
     return [FigureSpec(i + 1, *s) for i, s in enumerate(specs)]
