@@ -483,6 +483,9 @@ def combine(out: Path, start: int = 2017, end: int | None = None) -> xr.Dataset:
         settings[n] = json.loads(d.attrs["settings"]) if "settings" in d.attrs else {}
         parts.append(d.expand_dims(scenario=[n]))
     ds = xr.concat(parts, dim="scenario", combine_attrs="override")   # variables keep their units
+    if "fossil_use" in ds:
+        from .decompose import co2_decomposition
+        ds["co2_decomposition"] = co2_decomposition(ds)
     ds = annotate_variables(ds)
     ds.attrs = global_attributes(settings)
     write_netcdf(ds, out / "results.nc")

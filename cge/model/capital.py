@@ -5,11 +5,12 @@ vintage between years in :mod:`cge.state`).  Capital in use ``KU`` follows the d
 capital-energy nest.  Installed capital may stand idle when its rental falls to zero, as in
 putty-clay models (EPPA, ENVISAGE): ``KU <= K``, ``RK >= 0``, ``(K - KU) RK = 0``.  IPOPT gets the
 smooth Chen-Harker-Kanzow-Smale form of this complementarity,
-``g + r - sqrt((g - r)**2 + 4 mu) = 0`` with ``g = K (1 + mu) - KU`` and ``r = RK / PNUM`` (the real
-rental, so the condition is homogeneous), i.e. ``g r = mu``.  The benchmark (K = KU = RK = 1) is an
+``g + r - sqrt((g - r)**2 + 4 mu) = 0`` with ``g = 1 + mu - KU / K`` (the idle share plus mu) and
+``r = RK / PNUM`` (the real rental, so the condition is homogeneous), i.e. ``g r = mu``.  The benchmark (K = KU = RK = 1) is an
 exact solution.  ``mu = 1e-3`` keeps real rentals from falling below about 1e-3 of their 2017 level
-(capital stands idle instead) and costs, at full use, a gap of ``mu / r`` (0.1-0.3 % of the stock
-at the rentals of 2030-2060), visible in ``capital_in_use``; smaller values made late policy years
+(capital stands idle instead) and costs, at full use, an idle share of ``mu / r - mu`` (0.1-0.2 % of
+the stock at the rentals of 2030-2060; capital in use may exceed the stock by at most ``mu`` when the
+real rental is above its 2017 level), visible in ``capital_in_use``; smaller values made late policy years
 hard for IPOPT.  A shrinking sector shrinks, its capital idle, instead of failing at a zero rent.
 """
 from __future__ import annotations
@@ -50,7 +51,7 @@ def add_capital(m) -> None:
         """Idle capacity: capital in use up to the stock, the rental zero when some stands idle (smoothed complementarity)."""
         if cal.cap0[j] <= 0:
             return m.RK[j] == 1.0
-        gap = stock(m, j) * (1 + MU) - m.KU[j]     # (1 + MU): full use at the benchmark is exact
+        gap = 1 + MU - m.KU[j] / stock(m, j)      # idle share (+ MU, so full use at the benchmark is exact)
         rk = m.RK[j] / m.PNUM                      # real rental: the condition is homogeneous of degree 0
         return gap + rk - pyo.sqrt((gap - rk) ** 2 + 4 * MU) == 0
     m.eq_rk = pyo.Constraint(m.I, rule=eq_rk, doc="rental rate (full use or idle capital)")
