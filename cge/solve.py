@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 # second attempt when the first one fails (from the same start): adaptive barrier, 5x the iterations
 FALLBACK_OPTIONS = {"mu_strategy": "adaptive"}
 FALLBACK_ITER_FACTOR = 5
+HOMOTOPY_STEPS = (2, 4)    # after a failure: continue in 2, then 4 equal steps of the exogenous values
 
 IPOPT_OPTIONS = {            # every IPOPT option in one place
     "tol": 1e-10,
@@ -141,8 +142,8 @@ class InMemorySolver:
         self._vars = self._nlp.get_pyomo_variables()
 
     def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
-        """Solve from the current variable values.  When IPOPT fails, continue in two half steps of
-        the fixed values (from those of the last solution: a homotopy), and when that fails too,
+        """Solve from the current variable values.  When IPOPT fails, continue in 2, then 4 equal
+        steps of the fixed values (from those of the last solution: a homotopy), and when that fails too,
         try once more from the same start with ``FALLBACK_OPTIONS``; raise :class:`SolveError`
         (every status and the worst residuals) when all fail."""
         import numpy as np
@@ -154,9 +155,17 @@ class InMemorySolver:
         total = [0, 0.0]
         ok = self._run(x0, target, self.options, where, tol, fails, total)
         if ok is None and self._last_fixed is not None and len(self._last_fixed) == len(target):
-            half = self._run(x0, 0.5 * (self._last_fixed + target), self.options, where, tol, fails, total)
-            if half is not None:
-                ok = self._run(half[0], target, self.options, where, tol, fails, total)
+            for n in HOMOTOPY_STEPS:                     # continuation: n equal steps of the fixed values
+                x = x0
+                for k in range(1, n + 1):
+                    step = self._run(x, self._last_fixed + k / n * (target - self._last_fixed),
+                                     self.options, where, tol, fails, total)
+                    if step is None:
+                        break
+                    x = step[0]
+                else:
+                    ok = step
+                    break
         if ok is None:
             fb = {**self.options, **FALLBACK_OPTIONS, "max_iter": FALLBACK_ITER_FACTOR * self.options["max_iter"]}
             ok = self._run(x0, target, fb, where, tol, fails, total)

@@ -711,13 +711,13 @@ def test_state_files_follow_the_yearstate_fields(tmp_path, monkeypatch):
     without runner changes, and one missing from an older file takes its default."""
     import dataclasses
 
-    import cge.dynamics as dy
+    import cge.state as state
 
     @dataclasses.dataclass
-    class Extended(dy.YearState):
+    class Extended(state.YearState):
         vintages: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
-    monkeypatch.setattr(dy, "YearState", Extended)
-    st = Extended(2030, np.arange(4.0), np.ones(2), 0.5, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    monkeypatch.setattr(state, "YearState", Extended)
+    st = Extended(2030, np.arange(4.0), np.ones(2), 0.5, vintages=np.array([[1.0, 2.0], [3.0, 4.0]]))
     runner._save_state(tmp_path / "a.npz", st)
     back = runner._load_state(tmp_path / "a.npz")
     assert back.year == 2030 and back.wdev == 0.5 and np.array_equal(back.vintages, st.vintages)
