@@ -340,9 +340,12 @@ class DynamicRun:
         wdev = 0.0
         if state is not None:
             set_x(self._vars, state.x)
+            self.model.solver.note_fixed()          # a failed first solve continues from this state
             self.x_prev = state.x.copy()
             k, wdev = state.k_next, state.wdev
-            self._charge = np.asarray(state.charge_next, dtype=float).copy()
+            charge = np.asarray(state.charge_next, dtype=float)
+            self._charge = charge.copy() if charge.size == len(self.sectors) else (
+                np.zeros(len(self.sectors)) if self.is_base else self._base_charge(state.year + 1))
             self._expect = np.asarray(state.expect, dtype=float).copy()
         starts = [self.sc.first_year] + [sh.from_year for sh in self.sc.shocks]
         first = min((y for y in starts if y is not None), default=None) if not self.is_base else None

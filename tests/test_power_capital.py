@@ -106,14 +106,16 @@ def test_baseline_power_is_physical_and_earns_normal_returns(baseline):
 def test_flat_prices_up_to_3000_solve_every_year_and_cut_co2_monotonically(baseline):
     """Flat 1,000, 2,000 and 3,000 yuan/t from 2022: every year solves, more price gives less CO2."""
     cal, base, bx = baseline
-    co2 = []
+    co2, gdp = [], []
     for price in (1000.0, 2000.0, 3000.0):
         ds = DynamicRun(_flat(price), cal=cal, baseline=base, baseline_x=bx).run(range(2017, 2061))
         assert ds.sizes["year"] == 44
         np.testing.assert_allclose(ds.grid_twh, ds.generation.sum("gen"), rtol=1e-8)
         co2.append(ds.co2.sel(year=slice(2022, 2060)).to_numpy())
+        gdp.append(float(ds.gdp.sel(year=2060) / base.gdp.sel(year=2060)) - 1)
     b = base.co2.sel(year=slice(2022, 2060)).to_numpy()
     assert (co2[0] < b).all() and (co2[1] < co2[0]).all() and (co2[2] < co2[1]).all()
+    assert 0 > gdp[0] > gdp[1] > gdp[2] > -0.2, gdp          # more price, more GDP cost
 
 
 def _range_end(parameter: str, end: str):
