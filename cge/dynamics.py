@@ -192,6 +192,11 @@ class DynamicRun:
 
     def solve_year(self, year: int, k: np.ndarray, wdev_lag: float) -> tuple[xr.Dataset, YearState]:
         """Solve ``year`` from capital index ``k``; return its results and the state for next year."""
+        if self.x_prev is not None:
+            # a failed solve continues from last year's exogenous values (a homotopy): take them from
+            # last year's solution, so that a resumed run takes exactly the same path
+            set_x(self._vars, self.x_prev)
+            self.model.solver.note_fixed()
         self._set_exogenous(year, k, wdev_lag)
         self._warm_start(year)
         try:
@@ -340,7 +345,6 @@ class DynamicRun:
         wdev = 0.0
         if state is not None:
             set_x(self._vars, state.x)
-            self.model.solver.note_fixed()          # a failed first solve continues from this state
             self.x_prev = state.x.copy()
             k, wdev = state.k_next, state.wdev
             charge = np.asarray(state.charge_next, dtype=float)

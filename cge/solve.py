@@ -112,7 +112,7 @@ class InMemorySolver:
         self.m = m
         self.options = {**IPOPT_OPTIONS, **(options or {})}
         self._nlp = None
-        self._last_fixed = None        # fixed values of the last successful solve (homotopy start)
+        self._last_fixed = None        # fixed values of the last successful solve by variable (homotopy start)
 
     def invalidate(self) -> None:
         """Forget the compiled NLP (after a parameter or closure change)."""
@@ -154,11 +154,13 @@ class InMemorySolver:
         fails: list[str] = []
         total = [0, 0.0]
         ok = self._run(x0, target, self.options, where, tol, fails, total)
-        if ok is None and self._last_fixed is not None and len(self._last_fixed) == len(target):
+        last = None if self._last_fixed is None else np.array(
+            [self._last_fixed.get(id(v), t) for v, t in zip(self._fixed, target)], dtype=float)
+        if ok is None and last is not None:
             for n in HOMOTOPY_STEPS:                     # continuation: n equal steps of the fixed values
                 x = x0
                 for k in range(1, n + 1):
-                    step = self._run(x, self._last_fixed + k / n * (target - self._last_fixed),
+                    step = self._run(x, last + k / n * (target - last),
                                      self.options, where, tol, fails, total)
                     if step is None:
                         break
@@ -174,7 +176,7 @@ class InMemorySolver:
         x, msg, maxr = ok
         for v, val in zip(self._vars, x):
             v.set_value(float(val), skip_validation=True)
-        self._last_fixed = target
+        self._last_fixed = {id(v): float(t) for v, t in zip(self._fixed, target)}
         return SolveInfo("ok" if not fails else "ok (after a failed attempt)", msg, total[0], total[1], maxr)
 
     def note_fixed(self) -> None:
@@ -183,7 +185,7 @@ class InMemorySolver:
         import numpy as np
         if self._nlp is None:
             self._compile()
-        self._last_fixed = np.array([v.value for v in self._fixed], dtype=float)
+        self._last_fixed = {id(v): float(v.value) for v in self._fixed}
 
     def _run(self, x0, fixed_vals, options: dict, where: str, tol: float, fails: list, total: list):
         """One attempt with the fixed variables at ``fixed_vals``: (x, message, max residual) or

@@ -59,8 +59,8 @@ def add_institutions(m) -> None:
     tilt = {h: sum(float(cal.hh0.loc[i, h]) / cons0[h] * (1 / m.AEEI if i in energy else 1.0)
                    for i in cal.sectors if cal.hh0.loc[i, h] > 0) for h in HH}
     # fuel switch at home: coal's budget share x FSW, the rest of coal's 2017 share goes to electricity
-    coal0 = {h: sum(float(cal.hh0.loc[i, h]) for i in coal) for h in HH}
-    elec0 = {h: sum(float(cal.hh0.loc[i, h]) for i in elec) for h in HH}
+    coal0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in coal) for h in HH}   # SAM order:
+    elec0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in elec) for h in HH}   # no hash-order sums
 
     def switch(i, h):
         if coal0[h] <= 0 or elec0[h] <= 0:

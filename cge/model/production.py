@@ -60,7 +60,7 @@ def twisted(m, j: str, n: str) -> tuple[set[str], float] | None:
         down = {k for k in nest.children if k == "NEL"}
     else:
         return None
-    theta = sum(nest.children[k] for k in down) / nest.value
+    theta = sum(v for k, v in nest.children.items() if k in down) / nest.value   # children's order, not the set's
     if not down or theta >= 1 - 1e-9:
         return None
     return down, theta
