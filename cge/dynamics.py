@@ -244,20 +244,20 @@ class DynamicRun:
         if self.is_base:
             k_next[gpos] = [float(self._k[pos].value) for pos in gpos]
         elif gpos:
-            k_next[gpos], charge[gpos], ret = self._policy_capacity(year, k, ror, gpos)
+            k_next[gpos], charge[gpos] = self._policy_capacity(year, k, ror, gpos)
         self._charge_next = charge
         self.last_retired, self.last_ror, self.last_inv = retired, ror, inv
         return k_next
 
     def _policy_capacity(self, year: int, k: np.ndarray, ror: np.ndarray, gpos: list[int]):
-        """Next year's generation capacity in a policy run, its investment (charged next year) and retirements."""
+        """Next year's generation capacity in a policy run and its investment (charged next year)."""
         nb = year + 1
         if nb not in self.base.year.values:
-            return k[gpos], np.zeros(len(gpos)), np.zeros(len(gpos))
+            return k[gpos], np.zeros(len(gpos))
         kb = (self.base.capital.sel(year=nb) / self.cap.k0).to_numpy()
         b_ror = self.base.ror.sel(year=year).to_numpy()
         b_ret = self.base.retired.sel(year=nb).to_numpy()
-        targets, charges, rets = [], [], []
+        targets, charges = [], []
         ratio = np.maximum(ror[gpos], 1e-9) / np.maximum(b_ror[gpos], 1e-9)
         prev = self._expect if self._expect.size == len(gpos) else np.ones(len(gpos))
         w = float(self.params["expectation_weight"])
@@ -266,11 +266,9 @@ class DynamicRun:
             eta = self.power_eta.get(self.sectors[pos], self.cap.elasticity)
             floor = max(0.0, (1 - self.cap.delta[pos]) * k[pos] - b_ret[pos])
             target = max(floor, kb[pos] * self._expect[n] ** eta)
-            inv, ret = self.cap.investment_for(pos, target, k[pos], nb)
             targets.append(target)
-            charges.append(inv)
-            rets.append(ret)
-        return np.array(targets), np.array(charges), np.array(rets)
+            charges.append(self.cap.investment_for(pos, target, k[pos], nb)[0])
+        return np.array(targets), np.array(charges)
 
     def record(self, sol, year: int) -> xr.Dataset:
         """This year's results (the static solution's variables plus dynamic ones)."""

@@ -69,11 +69,10 @@ class Capital:
         avg = float((K[has] * ror[has]).sum() / K[has].sum())
         return np.where(has, K * np.power(np.maximum(ror, 1e-9) / avg, self.elasticity), 0.0)
 
-    def allocate(self, inv_real: float, k: np.ndarray, ror: np.ndarray, fixed_inv: dict[int, float],
-                 bias: np.ndarray | None = None) -> np.ndarray:
+    def allocate(self, inv_real: float, k: np.ndarray, ror: np.ndarray, fixed_inv: dict[int, float]) -> np.ndarray:
         """Real investment by sector (bn yuan): ``fixed_inv`` (position -> amount) first, the rest
-        by the return weights times the baseline's allocation ``bias`` (1 when None)."""
-        w = self.weights(k, ror) * (1.0 if bias is None else bias)
+        by the return weights."""
+        w = self.weights(k, ror)
         inv = np.zeros_like(w)
         free = np.ones_like(w, dtype=bool)
         for pos, amount in fixed_inv.items():
