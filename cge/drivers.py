@@ -32,6 +32,7 @@ class Drivers:
     capex: pd.DataFrame | None = None     # year x generation sector: capital cost per GW (2017 = 1)
     plant_delta: pd.Series | None = None  # depreciation rate of generation technologies (1 / lifetime)
     resource_eta: pd.Series | None = None  # supply elasticity of resource-limited capacity (hydro, nuclear)
+    energy: pd.DataFrame | None = None    # year x (fen, coal, twh): IEA WEO indices, 2017 = 1
 
     @property
     def years(self) -> list[int]:
@@ -94,7 +95,45 @@ def load_drivers(end: int = 2060, data_dir: Path | None = None) -> Drivers:
     labour = pd.Series({y: lab[y] for y in years})
     return Drivers(gdp, _interp(co2, years), labour, load_power_mix(d / "power_mix.csv", years), load_params(d / "dynamics.csv"),
                    load_aeei(d / "baseline" / "aeei.csv", years), load_capex(d / "power" / "capex_projection.csv", years),
-                   load_lifetimes(d / "power" / "lifetimes_depreciation.csv"), load_eta(d / "power" / "resource_limits.csv"))
+                   load_lifetimes(d / "power" / "lifetimes_depreciation.csv"), load_eta(d / "power" / "resource_limits.csv"),
+                   load_energy_outlook(d / "baseline" / "weo2023_china.csv", years))
+
+
+# the baseline's energy outlook: IEA WEO 2023 Stated Policies (today's policies, no pledges: the
+# carbon-price scenarios are the policies a baseline must leave out)
+OUTLOOK_SCENARIO = "STEPS"
+OUTLOOK_SERIES = {"fen": ("Total", "Total final consumption", "EJ"),
+                  "coal": ("Coal", "Total energy supply", "Million tonnes of coal equivalent"),
+                  "twh": ("Total", "Electricity generation", "TWh")}
+
+
+def outlook_index(values: pd.Series, years: range) -> pd.Series:
+    """Index (2017 = 1) of an outlook series given at anchor years: log-linear between anchors;
+    after the last anchor the growth rate of the last projection interval continues (an
+    assumption: the outlook ends in 2050)."""
+    s = values.sort_index()
+    x, lv = np.array(s.index, dtype=float), np.log(s.to_numpy(dtype=float))
+    yrs = np.array(list(years), dtype=float)
+    out = np.interp(yrs, x, lv)
+    rate = (lv[-1] - lv[-2]) / (x[-1] - x[-2])
+    out = np.where(yrs > x[-1], lv[-1] + rate * (yrs - x[-1]), out)
+    base = np.interp(float(BASE_YEAR), x, lv)
+    return pd.Series(np.exp(out - base), index=list(years))
+
+
+def load_energy_outlook(path: Path, years: range) -> pd.DataFrame:
+    """Final energy, coal supply and total generation of the IEA outlook as indices (2017 = 1)."""
+    df = read_csv_checked(path, required=["scenario", "product", "flow", "unit", "year", "value", "source"],
+                          numeric=["year", "value"])
+    out = {}
+    for key, (prod, flow, unit) in OUTLOOK_SERIES.items():
+        sel = df[(df["scenario"] == OUTLOOK_SCENARIO) & (df["product"] == prod) & (df["flow"] == flow) & (df["unit"] == unit)]
+        if sel["year"].duplicated().any():
+            raise InputError(f"{path}: duplicate year for {OUTLOOK_SCENARIO} {prod} / {flow} ({unit})")
+        if len(sel) < 3 or (sel["value"] <= 0).any():
+            raise InputError(f"{path}: needs at least three positive years of {OUTLOOK_SCENARIO} {prod} / {flow} ({unit})")
+        out[key] = outlook_index(pd.Series(sel["value"].to_numpy(float), index=sel["year"].astype(int).to_numpy()), years)
+    return pd.DataFrame(out)
 
 
 def _rows(path: Path, required: list[str]) -> pd.DataFrame:

@@ -17,9 +17,10 @@ previous year's solution).  Between years:
 * labour: in the baseline labour supply follows the working-age population; in policy runs
   the lagged real-wage rule (``eq_wrule``) makes employment endogenous within the year and
   carries last year's real-wage deviation forward;
-* the baseline (forecast closure) makes ALAB, FSW and TGEN endogenous to hit the GDP and CO2
-  paths and normal returns on the planned power capacity; AEEI and the capital-cost decline
-  follow sourced paths; policy runs fix them at the baseline values.
+* the baseline (forecast closure) makes ALAB, ESAV, FSW, AELEC and TGEN endogenous to hit the
+  GDP path, the IEA outlook's final energy, coal use and generation, and normal returns on the
+  planned power capacity; CO2 is a result (every fuel keeps its 2017 emission factor, ARES = 1)
+  and AEEI and the capital-cost decline follow sourced paths; policy runs fix them at the baseline values.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
+
+from sam.errors import InputError
 
 from .api import Extractor, Model
 from .model.capital import stock
@@ -80,7 +83,7 @@ class DynamicRun:
             raise ValueError(f"scenario {scenario.name}: a policy run needs the baseline results")
         self.base = baseline
         self.base_x = baseline_x or {}
-        closure = "baseline" if self.is_base else scenario.policy_closure
+        closure = scenario.baseline_closure if self.is_base else scenario.policy_closure
         self.model = Model(self.cal, closure)
         self.m = self.model.m
         self.m.WADJ.value = float(self.params["wage_adjustment"])
@@ -128,11 +131,22 @@ class DynamicRun:
             m.TRG[h].set_value(g)
         if self.is_base:
             m.RGDP.set_value(g)
-            m.EMI.set_value(float(d.co2[year]))
+            if m.EMI.fixed:                              # a closure that follows the paper's CO2 row
+                m.EMI.set_value(float(d.co2[year]))
+            if m.ARES.fixed:                             # every fuel keeps its 2017 emission factor
+                m.ARES.set_value(1.0)
+            if m.AEEI.fixed:                             # the sourced efficiency trend (ENVISAGE)
+                m.AEEI.set_value(float(d.aeei[year]) if d.aeei is not None else 1.0)
+            if m.FEN.fixed and m._fen_missing:
+                raise InputError(f"calibration/data/energy_content.csv: column commodity: no emission factor for "
+                                 f"{m._fen_missing}, so final energy (FEN) cannot follow the outlook")
+            if d.energy is not None:                     # the IEA outlook: final energy, coal use, generation
+                for var, key in ((m.FEN, "fen"), (m.COALU, "coal"), (m.TWHT, "twh")):
+                    if var.fixed:
+                        var.set_value(float(d.energy[key][year]))
             m.LS.set_value(float(d.labour[year]))
             m.LSBASE.set_value(float(d.labour[year]))
             m.CTAX.set_value(0.0)
-            m.AEEI.set_value(float(d.aeei[year]) if d.aeei is not None else 1.0)
             for t in m.GA:
                 m.RKGAP[t].set_value(1.0)
             share = self.drv.gen_twh_share.loc[year]
@@ -143,6 +157,8 @@ class DynamicRun:
         m.ALAB.set_value(float(b.alab))
         m.AEEI.set_value(float(b.aeei))
         m.FSW.set_value(float(b.fsw))
+        m.AELEC.set_value(float(b.aelec))
+        m.ESAV.set_value(float(b.esav))
         m.ARES.set_value(float(b.ares))
         for t in self.techs:
             m.TGEN[t].set_value(float(b.tgen.sel(tech=t)))
@@ -284,7 +300,11 @@ class DynamicRun:
             "capital": (("sector",), kap, {"units": "billion yuan, 2017 prices", "long_name": "installed capital stock (efficiency units at 2017 cost)"}),
             "alab": ((), v(m.ALAB), {"units": "index, 2017 = 1", "long_name": "labour-augmenting productivity"}),
             "aeei": ((), v(m.AEEI), {"units": "index, 2017 = 1", "long_name": "energy-augmenting efficiency"}),
-            "fsw": ((), v(m.FSW), {"units": "index, 2017 = 1", "long_name": "fuel-switch twist: share parameter of coal and of fossil fuels in energy nests"}),
+            "fsw": ((), v(m.FSW), {"units": "index, 2017 = 1", "long_name": "fuel-switch twist: share parameter of coal in fuel nests and household budgets"}),
+            "esav": ((), v(m.ESAV), {"units": "index, 2017 = 1", "long_name": "energy-saving twist: share parameter of energy in end users' capital-energy nests and energy budgets"}),
+            "aelec": ((), v(m.AELEC), {"units": "index, 2017 = 1", "long_name": "electrification twist: share parameter of fossil fuels in energy nests and household budgets"}),
+            "final_energy": ((), v(m.FEN) * m._fen0, {"units": "EJ", "long_name": "final energy of end users (fossil fuels and electricity; heat and non-combustion uses excluded)"}),
+            "coal_use": ((), v(m.COALU), {"units": "index, 2017 = 1", "long_name": "domestic use of raw coal (Armington absorption)"}),
             "ares": ((), v(m.ARES), {"units": "index, 2017 = 1", "long_name": "residual CO2 intensity of fossil use (the part of the baseline CO2 path not explained by named mechanisms)"}),
             "tgen": (("tech",), Extractor.values(self._tgen), {"units": "index, 2017 = 1", "long_name": "technology share twist in the grid's generation choice"}),
             "capital_in_use": (("sector",), Extractor.values([m.KU[j] for j in self.sectors]) * self.cap.k0.to_numpy(),

@@ -89,6 +89,11 @@ class Scenario(BaseModel):
         return self
 
     @property
+    def baseline_closure(self) -> str:
+        """The closure of a baseline run: explicit (e.g. ``baseline_paper_co2``) or ``baseline``."""
+        return self.closure or "baseline"
+
+    @property
     def policy_closure(self) -> str:
         """The closure of the policy years: explicit, or implied by cap/recycling."""
         if self.closure:
@@ -133,7 +138,7 @@ class Scenario(BaseModel):
                 "carbon_price_anchors": {str(k): v for k, v in self.carbon_price.items()},
                 "cap_anchors_mt": {str(k): v for k, v in self.cap.items()}, "interpolation": self.interpolation,
                 "start_year": self.first_year, "recycling": self.recycling, "covered": self.covered,
-                "closure": "baseline" if self.kind == "baseline" else self.policy_closure,
+                "closure": self.baseline_closure if self.kind == "baseline" else self.policy_closure,
                 "shocks": [s.model_dump() for s in self.shocks]}
 
     def cap_value(self, year: int) -> float | None:
@@ -269,7 +274,7 @@ def _name_problems(sc: Scenario, sectors: list[str] | None) -> list[str]:
         known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
         out.append(f"field closure: unknown closure {sc.closure!r} (known: {known})")
         return out
-    closures = {"baseline"} if sc.kind == "baseline" else {sc.policy_closure}
+    closures = {sc.baseline_closure} if sc.kind == "baseline" else {sc.policy_closure}
     for k, s in enumerate(sc.shocks):
         if s.variable not in VAR_BLOCK:
             out.append(f"field shocks.{k}.variable: unknown variable {s.variable!r}")
@@ -326,7 +331,7 @@ def _show(args) -> int:
     """``cge scenarios show NAME``."""
     sc = load_scenario(args.name, scenario_dir=args.scenario_dir)
     print(f"{sc.name}: {sc.summary()}" + (f"\n  note: {sc.description}" if sc.description else ""))
-    print(f"  file: {sc.path}\n  kind: {sc.kind}   closure of policy years: {sc.policy_closure if sc.kind == 'policy' else 'baseline'}")
+    print(f"  file: {sc.path}\n  kind: {sc.kind}   closure of policy years: {sc.policy_closure if sc.kind == 'policy' else sc.baseline_closure}")
     print(f"  recycling: {sc.recycling}   covered: {sc.covered}   interpolation: {sc.interpolation}")
     if sc.cap:
         print("  national CO2 cap, Mt (carbon price endogenous):")

@@ -144,7 +144,8 @@ def test_deficit_neutral_recycling_keeps_government_saving(long_run):
 
 
 def test_covered_users_and_shocks_from_the_scenario_file(long_run, tmp_path, monkeypatch):
-    """``covered`` limits who pays (revenue = price x covered CO2); a ``shocks`` entry moves a fixed variable."""
+    """``covered`` limits who pays (revenue = price x covered physical CO2, i.e. reported CO2 over the
+    residual index ARES, which is never taxed); a ``shocks`` entry moves a fixed variable."""
     out, _, ds = long_run
     power = ["ECOA", "EGAS", "COAL", "METL", "NMMP"]
     body = ('name="X"\nstart_year = 2022\ncovered = ' + repr(power).replace("'", '"') + '\n'
@@ -160,7 +161,8 @@ def test_covered_users_and_shocks_from_the_scenario_file(long_run, tmp_path, mon
     for y in (2022, 2023, 2024):
         r = x.sel(year=y)
         covered_co2 = r.co2_sector.sel(sector=power).sum().item()
-        assert r.carbon_revenue.item() == pytest.approx(r.carbon_price.item() * covered_co2 / 1000, rel=1e-9)
+        physical = covered_co2 / r.ares.item()
+        assert r.carbon_revenue.item() == pytest.approx(r.carbon_price.item() * physical / 1000, rel=1e-9)
         assert covered_co2 < 0.8 * r.co2.item()                                     # others do not pay
     cut_x = 1 - x.co2.sel(year=2022).item() / ds.co2.sel(scenario="baseline", year=2022).item()
     cut_s1 = 1 - ds.co2.sel(scenario="S1", year=2022).item() / ds.co2.sel(scenario="baseline", year=2022).item()

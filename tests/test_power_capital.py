@@ -138,3 +138,40 @@ def test_every_elasticity_range_end_solves_up_to_3000(end):
             model.solve(carbon_price=p, where=f"{parameter} at its {end} end, {p} yuan/t")
             co2.append(pyo.value(model.m.EMI))
         assert all(a > b for a, b in zip(co2, co2[1:])), (parameter, co2)
+
+
+# ----------------------------------------------------------------------------- named baseline mechanisms
+
+
+def test_twists_move_shares_without_changing_costs_at_2017_prices():
+    """Fuel switch, electrification and energy saving are cost-neutral share twists: at 2017 prices
+    every nest's unit cost stays 1 whatever their values (they create no output or energy)."""
+    model = cge.Model(calibration.calibrate(), "standard")
+    m = model.m
+    for var, val in ((m.FSW, 0.4), (m.AELEC, 1.8), (m.ESAV, 0.6)):
+        var.fix(val)
+    twisted = {(j, n) for (j, n) in m._twists}
+    assert {n for _, n in twisted} == {"NEL", "EN", "KE"}
+    for (j, n) in twisted:
+        body = m.eq_p[j, n].body
+        assert abs(pyo.value(body)) < 1e-12, (j, n)          # P = CES(prices = 1) = 1
+    # ... but the quantities move: the twisted-down inputs fall at given prices
+    j = next(j for (j, n) in twisted if n == "NEL")
+    assert pyo.value(m._demand(j, next(iter(m._twists[(j, "NEL")][0])), 1.0)) < 1.0
+
+
+def test_baseline_follows_the_iea_outlook_through_named_twists(baseline):
+    """The baseline's final energy, coal use and generation equal the IEA WEO 2023 STEPS indices,
+    CO2 per unit of fuel stays at its 2017 factor up to a reported residual ARES, which stays
+    within 10 % of 1 until 2050 (the outlook's horizon)."""
+    from cge.drivers import load_drivers
+    _, ds, _ = baseline
+    e = load_drivers().energy.loc[2017:2060]
+    np.testing.assert_allclose(ds.coal_use.to_numpy(), e["coal"].to_numpy(), rtol=1e-7)
+    np.testing.assert_allclose((ds.grid_twh / ds.grid_twh.sel(year=2017)).to_numpy(), e["twh"].to_numpy(), rtol=1e-7)
+    np.testing.assert_allclose((ds.final_energy / ds.final_energy.sel(year=2017)).to_numpy(), e["fen"].to_numpy(), rtol=1e-7)
+    ares = ds.ares.sel(year=slice(2017, 2050))
+    assert float(abs(ares - 1).max()) < 0.10, ares.to_numpy()
+    # the mechanisms point the physical way: less coal share, more electricity share, energy saving
+    last = ds.sel(year=2050)
+    assert float(last.fsw) < 1 and float(last.aelec) < 1 and float(last.esav) < 1

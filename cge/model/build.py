@@ -2,7 +2,8 @@
 
 Blocks, one module each: :mod:`.production` (technology, nested CES), :mod:`.capital`
 (capital in use and idle capacity), :mod:`.power` (generation in TWh, technology choice),
-:mod:`.trade`, :mod:`.carbon`, :mod:`.institutions`, :mod:`.clearing`.
+:mod:`.trade`, :mod:`.carbon`, :mod:`.institutions`, :mod:`.energy` (final energy, coal use and
+generation indices), :mod:`.clearing`.
 
 Variables are normalised to 1 at the benchmark (ENVISAGE practice): a quantity variable
 ``X`` means X x X0 billion yuan at 2017 prices, a price variable is an index (1 = 2017).
@@ -17,6 +18,7 @@ import pyomo.environ as pyo
 from .base import HH, Registry
 from .carbon import add_carbon, add_carbon_accounts
 from .clearing import add_clearing
+from .energy import add_energy_accounts
 from .institutions import add_institutions
 from .nests import build_trees
 from .capital import add_capital
@@ -41,6 +43,7 @@ def build_model(cal, reg: Registry | None = None) -> pyo.ConcreteModel:
     add_trade(m)
     add_institutions(m)
     add_carbon_accounts(m)
+    add_energy_accounts(m)
     add_clearing(m)
     m.obj = pyo.Objective(expr=0.0)
     return m
@@ -87,7 +90,7 @@ def add_prices(m) -> None:
     def pu(mm, i, u):
         """User price: composite price plus the carbon tax per unit of flow (coef in Mt per bn yuan)."""
         c = float(coef.loc[i, u]) if u in coef.columns else 0.0
-        return m.PA[i] + (m.cover[u] * m.CTAXN * m.ARES * c / 1000.0 if c > 0 else 0.0)
+        return m.PA[i] + (m.cover[u] * m.CTAXN * c / 1000.0 if c > 0 else 0.0)
     m.PU = pyo.Expression(m.I, users, rule=pu, doc="carbon-inclusive purchaser price by user")
 
 

@@ -8,7 +8,7 @@ def add_carbon(m) -> None:
     """Variables of the carbon block (its equations need household demand: see :func:`add_carbon_accounts`)."""
     m.EMI = pyo.Var(initialize=m._cal.benchmark_co2(), bounds=(0, None), doc="national CO2 emissions, Mt")
     m.ARES = pyo.Var(initialize=1.0, bounds=(1e-4, None),
-                     doc="residual CO2 intensity of fossil use and processes (index, 2017 = 1): the part of the baseline CO2 path the named mechanisms do not explain (reported)")
+                     doc="residual CO2 index (2017 = 1): reported CO2 over physical CO2, the part of a target CO2 path the named mechanisms do not explain; it scales reported emissions only, never the tax")
     m.CREV = pyo.Var(initialize=0.0, doc="carbon revenue, billion yuan")
 
 
@@ -18,20 +18,22 @@ def add_carbon_accounts(m) -> None:
     co2 = cal.co2
 
     def emissions(weight) -> pyo.Expression:
-        """CO2 of fossil flows (firms, households) and processes, each user weighted by ``weight(user)``."""
+        """Physical CO2 of fossil flows (firms, households, at their 2017 emission factors) and
+        processes, each user weighted by ``weight(user)``."""
         firms = sum(weight(j) * float(co2.loc[i, j]) * m.XA[i, j] for (i, j) in m.F if co2.loc[i, j] > 0)
         hh = sum(weight(h) * float(co2.loc[i, h]) * m.C[i, h] for (i, h) in m.CF if co2.loc[i, h] > 0)
         proc = sum(weight(j) * float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
-        return m.ARES * (firms + hh + proc)
+        return firms + hh + proc
 
     def eq_emi(mm):
-        """Emissions: CO2 per unit of each fossil flow (its 2017 physical factor) times the flow, plus process CO2 per unit of output, times the reported residual index."""
-        return m.EMI == emissions(lambda u: 1.0)
+        """Emissions: CO2 per unit of each fossil flow (its 2017 physical factor) times the flow, plus process CO2 per unit of output, times the reported residual index ARES (1 unless a closure fixes CO2 to a target path)."""
+        return m.EMI == m.ARES * emissions(lambda u: 1.0)
     m.eq_emi = pyo.Constraint(rule=eq_emi, doc="national emissions")
     reg.add("carbon", "eq_emi", "EMI")
 
     def eq_crev(mm):
-        """Carbon revenue = price x covered emissions (yuan/t x Mt / 1000 = billion yuan)."""
+        """Carbon revenue = price x covered physical emissions (yuan/t x Mt / 1000 = billion yuan); the
+        residual ARES is a reporting index and is not taxed."""
         return m.CREV == m.CTAXN * emissions(lambda u: m.cover[u]) / 1000.0
     m.eq_crev = pyo.Constraint(rule=eq_crev, doc="carbon revenue")
     reg.add("carbon", "eq_crev", "CREV")

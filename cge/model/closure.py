@@ -21,7 +21,8 @@ VAR_BLOCK = {
     "YG": "institutions", "GSAV": "institutions", "G": "institutions", "TRG": "institutions",
     "INV": "institutions", "FSAV": "institutions", "LS": "clearing", "WALRAS": "institutions",
     "RECYC": "carbon", "TPADJ": "institutions", "STK": "institutions",
-    "ALAB": "production", "AEEI": "production", "FSW": "production", "APROC": "carbon", "ARES": "carbon",
+    "ALAB": "production", "AEEI": "production", "FSW": "production", "AELEC": "production", "ESAV": "production",
+    "FEN": "energy", "COALU": "energy", "TWHT": "energy", "APROC": "carbon", "ARES": "carbon",
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
 }
 

@@ -56,26 +56,30 @@ def add_institutions(m) -> None:
     energy = {i for i in cal.sectors if cal.role[i] != ""}
     coal = {i for i in cal.sectors if cal.role[i] == "coal"}
     elec = {i for i in cal.sectors if cal.role[i] == "electricity"}
-    tilt = {h: sum(float(cal.hh0.loc[i, h]) / cons0[h] * (1 / m.AEEI if i in energy else 1.0)
+    tilt = {h: sum(float(cal.hh0.loc[i, h]) / cons0[h] * (m.ESAV / m.AEEI if i in energy else 1.0)
                    for i in cal.sectors if cal.hh0.loc[i, h] > 0) for h in HH}
-    # fuel switch at home: coal's budget share x FSW, the rest of coal's 2017 share goes to electricity
+    # at home: coal's budget share x FSW, every fossil fuel's x AELEC; what they lose goes to electricity
+    fossil = {i for i in cal.sectors if cal.role[i] in ("coal", "oil", "gas")}
     coal0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in coal) for h in HH}   # SAM order:
-    elec0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in elec) for h in HH}   # no hash-order sums
+    fos0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in fossil) for h in HH}  # no hash-order
+    elec0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in elec) for h in HH}   # sums
 
     def switch(i, h):
-        if coal0[h] <= 0 or elec0[h] <= 0:
+        if elec0[h] <= 0:
             return 1.0
         if i in coal:
-            return m.FSW
+            return m.FSW * m.AELEC
+        if i in fossil:
+            return m.AELEC
         if i in elec:
-            return 1 + coal0[h] * (1 - m.FSW) / elec0[h]
+            return 1 + (coal0[h] * (1 - m.FSW * m.AELEC) + (fos0[h] - coal0[h]) * (1 - m.AELEC)) / elec0[h]
         return 1.0
 
     def eq_c(mm, i, h):
         """Household demand: Cobb-Douglas budget shares of spending out of disposable income; energy
-        efficiency (AEEI) tilts the budget from energy to other goods (shares renormalised) and the
-        fuel switch (FSW) moves coal's share to electricity."""
-        share = float(cal.hh0.loc[i, h]) / cons0[h] * switch(i, h) * (1 / m.AEEI if i in energy else 1.0) / tilt[h]
+        efficiency (AEEI) and energy saving (ESAV) tilt the budget from energy to other goods (shares renormalised) and the
+        fuel switch (FSW) and electrification (AELEC) move coal's and fossil fuels' shares to electricity."""
+        share = float(cal.hh0.loc[i, h]) / cons0[h] * switch(i, h) * (m.ESAV / m.AEEI if i in energy else 1.0) / tilt[h]
         spend = (1 - mps[h]) * (1 - ytax[h]) * m.YH[h] * hh_inc0[h]
         return m.PU[i, h] * m.C[i, h] * float(cal.hh0.loc[i, h]) == share * spend
     m.eq_c = pyo.Constraint(m.CF, rule=eq_c, doc="household consumption demand")

@@ -4,10 +4,16 @@ Technical change enters in two named forms, each an index equal to 1 in 2017:
 
 * factor-augmenting efficiency: ``ALAB`` (labour) and ``AEEI`` (autonomous energy-efficiency
   improvement of every energy bundle), the usual GTAP-E/ENVISAGE form;
-* a cost-neutral share twist ``FSW`` (fuel switch, MONASH style): in every fuel nest the share
-  parameter of coal is multiplied by ``FSW`` and those of oil and gas rise so that the nest's cost
-  at 2017 prices is unchanged (households: coal's budget share moves to electricity).  A twist
-  moves input shares; it never creates output or energy services.
+* cost-neutral share twists (MONASH style): ``FSW`` (fuel switch) multiplies the share parameter
+  of coal in every fuel nest, and those of oil and gas rise so that the nest's cost at 2017 prices
+  is unchanged; ``AELEC`` (electrification) does the same to the fossil-fuel bundle in every
+  energy nest, in favour of electricity and heat (households: coal's budget share moves to
+  electricity with ``FSW``, every fossil fuel's with ``AELEC``); ``ESAV`` (energy saving) moves
+  the share of energy in the capital-energy nest of end users to capital (efficiency investment;
+  households: energy's budget share to other goods).  A twist moves input shares; it never
+  creates output or energy services.  Unlike AEEI, whose effect on energy use is damped by the
+  low capital-energy elasticity (physical use ~ AEEI ** (sigma - 1)), a twist of x % saves x % of
+  energy at given prices.
 
 Generation technologies (role ``generation``) are left out of the fuel-switch twist: their fuel
 use follows the technology choice of the grid (:mod:`.power`).
@@ -18,22 +24,25 @@ import pyomo.environ as pyo
 
 from .base import ces_demand, ces_price, parent
 
-ELECTRIFY = 0.5   # the electrification twist in energy nests is FSW ** ELECTRIFY (an assumption)
-
 
 def add_technology(m) -> None:
     """Technology indices (exogenous in policy runs, calibrated or driven by data in the baseline).
 
     ``ALAB`` labour-augmenting productivity (the baseline's GDP instrument), ``AEEI``
-    energy-augmenting efficiency of firms' energy bundles and households' energy budget (a sourced
-    trend), ``FSW`` the fuel-switch twist away from coal (the baseline's emission instrument, reported),
-    ``APROC`` the process-CO2 intensity of output by sector (a sourced trend).
+    energy-augmenting efficiency of firms' energy bundles and households' energy budget (the, ``ESAV`` the energy-saving twist (the baseline's final-energy instrument),
+    ``FSW`` the fuel-switch twist away from coal (its coal-use
+    instrument), ``AELEC`` the electrification twist (its generation instrument), ``APROC`` the
+    process-CO2 intensity of output by sector (a sourced trend).
     """
     cal = m._cal
     m.ALAB = pyo.Var(initialize=1.0, bounds=(1e-3, None), doc="labour-augmenting productivity index")
     m.AEEI = pyo.Var(initialize=1.0, bounds=(1e-3, None), doc="energy-augmenting efficiency index (firms and households)")
     m.FSW = pyo.Var(initialize=1.0, bounds=(1e-3, None),
                     doc="fuel-switch twist: share parameter of coal in fuel nests and household budgets (index)")
+    m.ESAV = pyo.Var(initialize=1.0, bounds=(1e-3, None),
+                     doc="energy-saving twist: share parameter of energy in the capital-energy nests of end users and their energy budget (index)")
+    m.AELEC = pyo.Var(initialize=1.0, bounds=(1e-3, None),
+                      doc="electrification twist: share parameter of fossil fuels in energy nests and household budgets (index)")
     m.PROCI = pyo.Set(initialize=[j for j in cal.sectors if cal.process0[j] > 0], ordered=True,
                       doc="activities with process CO2")
     m.APROC = pyo.Var(m.PROCI, initialize=1.0, bounds=(0, None), doc="process-CO2 intensity of output (index, 2017 = 1)")
@@ -56,6 +65,8 @@ def twisted(m, j: str, n: str) -> tuple[set[str], float] | None:
     nest = m._trees[j][n]
     if n == "NEL":
         down = {k for k in nest.children if m._cal.role[k[2:]] == "coal"}
+    elif n == "KE" and m._cal.role.get(j, "") == "":
+        down = {k for k in nest.children if k == "EN"}
     elif n == "EN":
         down = {k for k in nest.children if k == "NEL"}
     else:
@@ -68,13 +79,17 @@ def twisted(m, j: str, n: str) -> tuple[set[str], float] | None:
 
 def twist(m, j: str, n: str, child: str):
     """Cost-neutral share twist of ``child`` in nest ``n`` of activity ``j`` (None when 1):
-    ``FSW`` for the twisted-down children, (1 - theta FSW) / (1 - theta) for the others."""
+    the twisted-down children's share parameters times ``f`` = ``FSW`` (fuel nests), ``AELEC``
+    (energy nests) or ``ESAV`` (capital-energy nests of end users), then all shares renormalised
+    to sum to one, so the nest's cost at 2017 prices is unchanged whatever the sign of the twist:
+    f / (theta f + 1 - theta) for the twisted children, 1 / (theta f + 1 - theta) for the others."""
     tw = m._twists.get((j, n))
     if tw is None:
         return None
     down, theta = tw
-    f = m.FSW if n == "NEL" else m.FSW ** ELECTRIFY
-    return f if child in down else (1 - theta * f) / (1 - theta)
+    f = {"NEL": m.FSW, "EN": m.AELEC, "KE": m.ESAV}[n]
+    norm = theta * f + 1 - theta
+    return f / norm if child in down else 1 / norm
 
 
 def add_production(m) -> None:
@@ -85,8 +100,6 @@ def add_production(m) -> None:
     """
     cal, reg = m._cal, m._reg
     m._twists = {(j, n): tw for (j, n) in m.N if (tw := twisted(m, j, n)) is not None}
-    if m._twists:   # the other children's twist (1 - theta FSW) / (1 - theta) must stay positive
-        m.FSW.setub(0.999 / max(theta for _, theta in m._twists.values()))
     m.XP = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="gross output (index)")
     m.PX = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="output price")
     m.Q = pyo.Var(m.N, initialize=1.0, bounds=(1e-6, None), doc="quantity of a production nest")
@@ -107,7 +120,7 @@ def add_production(m) -> None:
         return m.PU[leaf[2:], j]
 
     def process_cost(j):
-        return m.cover[j] * m.CTAXN * m.ARES * m.APROC[j] * m.pc[j] / 1000.0 if j in m.PROCI else 0.0
+        return m.cover[j] * m.CTAXN * m.APROC[j] * m.pc[j] / 1000.0 if j in m.PROCI else 0.0
 
     def eq_top(mm, j):
         """Zero profit: output price net of production tax and process-CO2 cost equals unit cost."""
