@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "cge.report",
     "cge.sweep",
     "cge.export",
+    "cge.validation",
     "cge.allocation.global_rights.cli",
     "cge.allocation.provincial.cli",
 ]
