@@ -179,5 +179,10 @@ class Model:
             self.m.CTAX.set_value(float(carbon_price))
         for k, x in shocks.items():
             self._shock(k, x)
+        if not self.m.CTAX.fixed and not self.m.CTAX.value:
+            # an endogenous price (cap closure) starting at exactly zero is a degenerate start
+            # (no carbon revenue to move): start from the same guess as the dynamic runs
+            from .dynamics import CAP_PRICE_GUESS
+            self.m.CTAX.set_value(CAP_PRICE_GUESS)
         info = self.solver.solve(where=where)
         return Solution(self, info, float(pyo.value(self.m.CTAX)))

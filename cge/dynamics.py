@@ -40,7 +40,7 @@ from .state import Capital, YearState
 
 # variable families that scale with the size of the economy (warm start of the next year)
 QUANTITY_FAMILIES = {"XP", "Q", "XA", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "YG", "GSAV", "G",
-                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG"}
+                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG", "FXD"}
 
 
 CAP_PRICE_GUESS = 50.0   # yuan/t CO2: first-year starting point of an endogenous (cap) price; not a result
@@ -158,6 +158,8 @@ class DynamicRun:
         m.AEEI.set_value(float(b.aeei))
         m.FSW.set_value(float(b.fsw))
         m.AELEC.set_value(float(b.aelec))
+        for i, val in zip(self.sectors, b.fxd.to_numpy()):
+            m.FXD[i].set_value(float(val))
         m.ESAV.set_value(float(b.esav))
         m.ARES.set_value(float(b.ares))
         for t in self.techs:
@@ -309,6 +311,8 @@ class DynamicRun:
             "tgen": (("tech",), Extractor.values(self._tgen), {"units": "index, 2017 = 1", "long_name": "technology share twist in the grid's generation choice"}),
             "capital_in_use": (("sector",), Extractor.values([m.KU[j] for j in self.sectors]) * self.cap.k0.to_numpy(),
                                {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use (installed minus idle)"}),
+            "fxd": (("sector",), Extractor.values([m.FXD[j] for j in self.sectors]),
+                    {"units": "index, 2017 = 1", "long_name": "world demand shifter for exports (baseline: what its exports need at world price 1)"}),
             "rental": (("sector",), Extractor.values([m.RK[j] for j in self.sectors]) / v(m.PNUM),
                        {"units": "index, 2017 = 1", "long_name": "real rental rate of capital (CPI-deflated)"}),
             "labour_supply": ((), v(m.LS), {"units": "index, 2017 = 1", "long_name": "employment (labour supply in use)"}),

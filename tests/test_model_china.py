@@ -160,3 +160,21 @@ def test_cap_closure_finds_the_price(china):
         model.set_closure("standard")
         model.m.CTAX.fix(0.0)
         model.solve(0.0)
+
+
+def test_exports_face_a_downward_sloping_world_demand(china):
+    """A carbon price raises the foreign-currency price of carbon-intensive exports and cuts their
+    volume along X = FXD PWE ** -eta (GTAP partner-market elasticities); clean services gain."""
+    model, _, _ = china
+    m = model.m
+    eta = model.cal.elasticity["eta_exp"]
+    try:
+        model.solve(300.0)
+        for i in ("METL", "NMMP", "CHEM"):
+            pwe, xe = pyo.value(m.PWE[i]), pyo.value(m.XE[i])
+            assert pwe > 1 and xe < 1, i
+            assert xe == pytest.approx(pyo.value(m.FXD[i]) * pwe ** -float(eta[i]), rel=1e-9)
+        # a higher export price means a smaller volume: the terms of trade move for China
+        assert pyo.value(m.PWE["METL"]) > pyo.value(m.PWE["FINA"])
+    finally:
+        model.solve(0.0)

@@ -16,7 +16,7 @@ VAR_BLOCK = {
     "XP": "production", "PX": "trade", "Q": "production", "P": "production", "XA": "production",
     "L": "production", "K": "capital", "KG": "capital", "KU": "capital", "RK": "capital", "W": "clearing",
     "PA": "trade", "PD": "trade", "ER": "institutions", "PNUM": "clearing", "CTAX": "carbon",
-    "XAT": "clearing", "XD": "trade", "XM": "trade", "XE": "trade", "PWM": "trade", "PWE": "trade",
+    "XAT": "clearing", "XD": "trade", "XM": "trade", "XE": "trade", "PWM": "trade", "PWE": "trade", "FXD": "trade",
     "EMI": "carbon", "CREV": "carbon", "YH": "institutions", "C": "institutions", "YE": "institutions",
     "YG": "institutions", "GSAV": "institutions", "G": "institutions", "TRG": "institutions",
     "INV": "institutions", "FSAV": "institutions", "LS": "clearing", "WALRAS": "institutions",

@@ -1,11 +1,19 @@
-"""Trade block: Armington imports and CET exports for a small open economy."""
+"""Trade block: Armington imports, CET export supply and world demand for exports.
+
+Imports: the world price is given (China a price taker for imports).  Exports: CET supply and a
+downward-sloping world demand, X = FXD (PWE / PW) ** -eta with PW = 1 the competitors' price
+(foreign currency) and eta the GTAP partner-market substitution elasticity (``eta_exp`` in
+``calibration/data/elasticities.csv``).  ``FXD`` shifts world demand: the baseline holds world
+export prices at 1 and records the shift its exports need; policy runs fix it, so export prices
+respond.  A commodity without an ``eta_exp`` (a SAM of your own) keeps the small-country rule
+PWE = FXD (the shifter is then the world price)."""
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
 
 def add_trade(m) -> None:
-    """Armington imports and CET exports, small open economy (world prices given)."""
+    """Armington imports (world prices given), CET exports facing world demand curves."""
     cal, reg = m._cal, m._reg
     m.XAT = pyo.Var(m.I, initialize=1.0, bounds=(1e-9, None), doc="Armington absorption")
     m.XD = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="domestic output sold at home")
@@ -13,6 +21,8 @@ def add_trade(m) -> None:
     m.XE = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="exports")
     m.PWM = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="world import price (foreign currency)")
     m.PWE = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="world export price (foreign currency)")
+    m.FXD = pyo.Var(m.I, initialize=1.0, bounds=(1e-9, None), doc="world demand shifter for exports (index)")
+    eta = cal.elasticity.get("eta_exp")
     sarm, ocet = cal.elasticity["sigma_arm"], cal.elasticity["omega_cet"]
     xd0, m0, e0, xa0, xp0 = cal.xd0, cal.imp0, cal.exp0, cal.xa0, cal.xp0
 
@@ -59,7 +69,7 @@ def add_trade(m) -> None:
     reg.add("trade", "eq_xd", "XD")
 
     def eq_xe(mm, i):
-        """Export supply (CET); world demand is infinitely elastic at the world price."""
+        """Export supply (CET)."""
         if e0[i] <= 0:
             return m.XE[i] == 1.0
         if xd0[i] <= 1e-9:
@@ -67,6 +77,14 @@ def add_trade(m) -> None:
         return m.XE[i] == m.XP[i] * (pe(i) / m.PX[i]) ** float(ocet[i])
     m.eq_xe = pyo.Constraint(m.I, rule=eq_xe, doc="export supply (CET)")
     reg.add("trade", "eq_xe", "XE")
+
+    def eq_xdem(mm, i):
+        """World demand for exports: X = FXD PWE ** -eta (small-country rule PWE = FXD without eta)."""
+        if e0[i] <= 0 or eta is None or not float(eta.get(i, 0.0)) > 0:
+            return m.PWE[i] == m.FXD[i]
+        return m.XE[i] == m.FXD[i] * m.PWE[i] ** (-float(eta[i]))
+    m.eq_xdem = pyo.Constraint(m.I, rule=eq_xdem, doc="world demand for exports")
+    reg.add("trade", "eq_xdem", "PWE")
 
     def eq_px(mm, i):
         """CET revenue: value of output = domestic sales + exports."""
