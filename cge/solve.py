@@ -89,6 +89,12 @@ def solve(m: pyo.ConcreteModel, where: str = "", options: dict | None = None, to
 
 
 _UNSCALED: dict = {}
+_ZERO_HESSIAN: dict = {}
+
+# the solver's extra options for a square system with a constant objective (see InMemorySolver):
+# no MUMPS scaling (the equations are normalised to 1 at the benchmark) and a warm start that
+# IPOPT moves by at most 1e-8 from its bounds (the default 1e-2 push undoes most of a good start)
+SQUARE_OPTIONS = {"mumps_scaling": 0, "bound_push": 1e-8, "bound_frac": 1e-8}
 
 
 def _unscaled(cls):
@@ -97,6 +103,47 @@ def _unscaled(cls):
     if cls not in _UNSCALED:
         _UNSCALED[cls] = type("UnscaledCyIpoptNLP", (cls,), {"scaling_factors": lambda self: (None, None, None)})
     return _UNSCALED[cls]
+
+
+def _zero_hessian(cls):
+    """``cls`` (an unscaled CyIpoptNLP) with an empty Lagrangian Hessian, for a square system with a
+    constant objective: at a solution the multipliers are zero (the Jacobian is square and
+    nonsingular and the objective's gradient is zero), so IPOPT's step is Newton's on the
+    equations with or without the constraints' second derivatives; the Hessian is neither
+    evaluated nor factorised."""
+    if cls not in _ZERO_HESSIAN:
+        import numpy as np
+
+        class _NoHessian:                       # the NLP, seen without a Hessian by CyIpoptNLP.__init__
+            def __init__(self, nlp):
+                self._nlp = nlp
+
+            def __getattr__(self, name):
+                if name == "evaluate_hessian_lag":
+                    raise AttributeError(name)
+                return getattr(self._nlp, name)
+
+        def __init__(self, nlp, **kwargs):
+            cls.__init__(self, _NoHessian(nlp), **kwargs)
+            self._nlp = nlp
+
+        _ZERO_HESSIAN[cls] = type("ZeroHessianCyIpoptNLP", (cls,), {
+            "__init__": __init__,
+            "hessianstructure": lambda self: (np.zeros(0, dtype=int), np.zeros(0, dtype=int)),
+            "hessian": lambda self, x, y, obj_factor: np.zeros(0)})
+    return _ZERO_HESSIAN[cls]
+
+
+def is_square(nlp, m: pyo.ConcreteModel) -> bool:
+    """Whether the compiled NLP is a square system (free variables = equations, all equalities)
+    with a constant objective."""
+    import numpy as np
+    from pyomo.core.expr.visitor import polynomial_degree
+    objs = list(m.component_data_objects(pyo.Objective, active=True))
+    const = all(polynomial_degree(o.expr) == 0 for o in objs)
+    free = int(np.sum(nlp.primals_lb() != nlp.primals_ub()))
+    eq = bool(np.all(nlp.constraints_lb() == nlp.constraints_ub()))
+    return const and eq and free == nlp.n_constraints()
 
 
 class InMemorySolver:
@@ -140,6 +187,7 @@ class InMemorySolver:
         self._fixed_idx = self._nlp.get_primal_indices(self._fixed)
         self._names = self._nlp.constraint_names()
         self._vars = self._nlp.get_pyomo_variables()
+        self.square = is_square(self._nlp, self.m)       # fixed variables have lb == ub here
 
     def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
         """Solve from the current variable values.  When IPOPT fails, continue in 2, then 4 equal
@@ -226,7 +274,11 @@ class InMemorySolver:
             return True
         t0 = time.perf_counter()
         self._nlp.set_obj_factor(1.0)        # a failed attempt may leave IPOPT's restoration factor 0 here
-        problem = _unscaled(CyIpoptNLP)(self._nlp, intermediate_callback=count)
+        cls = _unscaled(CyIpoptNLP)
+        if self.square:
+            cls = _zero_hessian(cls)
+            options = {**SQUARE_OPTIONS, **options}
+        problem = cls(self._nlp, intermediate_callback=count)
         try:
             x, info = CyIpoptSolver(problem, options=dict(options)).solve(x0=x0)
         except Exception as exc:  # noqa: BLE001
