@@ -29,10 +29,16 @@ class Solution:
     def to_xarray(self, r: dict | None = None) -> xr.Dataset:
         """Key results with units: ``co2`` (Mt), ``gdp`` (real, bn yuan 2017), ``output``, ``price``...
         (``r``: the values from :meth:`Model.extract` when the caller already has them)."""
+        ds = xr.Dataset(self.values(r), coords={"sector": list(self.model.cal.sectors)})
+        ds.attrs.update(ipopt_iterations=self.info.iterations, solve_seconds=self.info.seconds,
+                        closure=self.model.closure.name)
+        return ds
+
+    def values(self, r: dict | None = None) -> dict[str, tuple]:
+        """The variables of :meth:`to_xarray` as ``name -> (dims, value, attrs)`` (no Dataset built)."""
         r = r if r is not None else self.model.extract()
         m = self.model.m
-        ds = xr.Dataset(
-            {
+        return {
                 "co2": ((), r["co2"], {"units": "Mt CO2", "long_name": "national CO2 emissions"}),
                 "co2_sector": (("sector",), r["co2_sector"],
                                {"units": "Mt CO2", "long_name": "CO2 by emitting activity (combustion + process)"}),
@@ -48,12 +54,7 @@ class Solution:
                 "carbon_revenue": ((), float(m.CREV.value), {"units": "billion yuan"}),
                 "wage": ((), float(m.W.value), {"units": "index"}),
                 "exchange_rate": ((), float(m.ER.value), {"units": "index"}),
-            },
-            coords={"sector": list(self.model.cal.sectors)},
-        )
-        ds.attrs.update(ipopt_iterations=self.info.iterations, solve_seconds=self.info.seconds,
-                        closure=self.model.closure.name)
-        return ds
+            }
 
 
 class FlowValues:
@@ -227,9 +228,11 @@ class Model:
             unknown = sorted(set(covered) - set(users))
             if unknown:
                 raise KeyError(f"covered: unknown user(s) {unknown}")
-        for u in users:
-            self.m.cover[u] = 1.0 if covered == "all" or u in covered else 0.0
-        self.solver.invalidate()                 # parameters are compiled into the NLP
+        new = {u: 1.0 if covered == "all" or u in covered else 0.0 for u in users}
+        if any(pyo.value(self.m.cover[u]) != c for u, c in new.items()):
+            for u, c in new.items():
+                self.m.cover[u] = c
+            self.solver.invalidate()             # parameters are compiled into the NLP
 
     def extract(self) -> dict:
         """Key results of the current solution as numpy arrays (see :class:`Extractor`)."""

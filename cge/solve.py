@@ -161,6 +161,10 @@ class InMemorySolver:
         self._nlp = None
         self._last_fixed = None        # fixed values of the last successful solve by variable (homotopy start)
 
+    def forget_last(self) -> None:
+        """Forget the last solution's fixed values (a new run on the same model starts afresh)."""
+        self._last_fixed = None
+
     def invalidate(self) -> None:
         """Forget the compiled NLP (after a parameter or closure change)."""
         self._nlp = None
