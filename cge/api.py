@@ -57,6 +57,14 @@ class Solution:
             }
 
 
+def _lookup(df):
+    """``f(row, column)``: a DataFrame's value as a float, 0 for a label it lacks (no ``.loc`` per call)."""
+    a = df.to_numpy(dtype=float)
+    r = {k: n for n, k in enumerate(df.index)}
+    c = {k: n for n, k in enumerate(df.columns)}
+    return lambda i, j: float(a[r[i], c[j]]) if i in r and j in c else 0.0
+
+
 class FlowValues:
     """Intermediate demands ``XA`` (an Expression family) evaluated in numpy for a list of flows.
 
@@ -85,7 +93,8 @@ class FlowValues:
         n = len(self.flows)
         self.i_pa = np.array([ipos[i] for i, _ in self.flows], dtype=int)
         self.u_pos = np.array([upos[j] for _, j in self.flows], dtype=int)
-        self.c = np.array([float(coef.loc[i, j]) if j in coef.columns else 0.0 for i, j in self.flows]) / 1000.0
+        cf = _lookup(coef)
+        self.c = np.array([cf(i, j) for i, j in self.flows]) / 1000.0
         self.nest = np.zeros(n, dtype=int)
         self.sigma = np.zeros(n)
         self.kind = np.zeros(n, dtype=int)      # 0 no twist, 1 twisted down (f), 2 the others (1 - theta f)/(1 - theta)
@@ -112,7 +121,7 @@ class FlowValues:
             gen, grid = pw["gen"], pw["grid"]
             self.logit = dict(
                 pa=np.array([ipos[t] for t in gen], dtype=int), u=upos[grid],
-                c=np.array([float(coef.loc[t, grid]) if grid in coef.columns else 0.0 for t in gen]) / 1000.0,
+                c=np.array([cf(t, grid) for t in gen]) / 1000.0,
                 s0=np.array([float(pw["s0"][t]) for t in gen]), sigma=float(pw["sigma"]),
                 tgen=[m.TGEN[t] if t in m.GT else None for t in gen], q=npos[(grid, "GEN")],
                 scale=np.array([float(pw["twh0"].sum()) / float(pw["twh0"][t]) for t in gen]),
@@ -151,17 +160,19 @@ class Extractor:
         S = list(cal.sectors)
         pos = {j: k for k, j in enumerate(S)}
         co2 = cal.co2
-        fuel = [(i, j) for (i, j) in m.F if co2.loc[i, j] > 0]
-        home = [(i, h) for (i, h) in m.CF if co2.loc[i, h] > 0]
+        c = _lookup(co2)
+        fuel = [(i, j) for (i, j) in m.F if c(i, j) > 0]
+        home = [(i, h) for (i, h) in m.CF if c(i, h) > 0]
         self.m, self.S = m, S
         self.xp = [m.XP[j] for j in S]
         self.pa = [m.PA[i] for i in S]
         self.xa_fuel = FlowValues(m, fuel)
-        self.fuel_coef = np.array([float(co2.loc[i, j]) for (i, j) in fuel])
+        self.fuel_coef = np.array([c(i, j) for (i, j) in fuel])
         self.fuel_user = np.array([pos[j] for (_, j) in fuel])
-        self.fuel_z0 = np.array([float(cal.z0.loc[i, j]) for (i, j) in fuel])
+        z0 = _lookup(cal.z0)
+        self.fuel_z0 = np.array([z0(i, j) for (i, j) in fuel])
         self.c_home = [m.C[f] for f in home]
-        self.home_coef = np.array([float(co2.loc[i, h]) for (i, h) in home])
+        self.home_coef = np.array([c(i, h) for (i, h) in home])
         self.c = [m.C[f] for f in m.CF]
         self.c0 = np.array([float(cal.hh0.loc[i, h]) for (i, h) in m.CF])
         self.xe = [m.XE[i] for i in m.EX]
