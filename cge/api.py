@@ -256,7 +256,7 @@ class Model:
         self.closure = closure if isinstance(closure, Closure) else load_closure(closure)
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
-        self.solver.invalidate()
+        self.solver.refix()                      # new bounds of the compiled NLP, no recompilation
 
     def _shock(self, name: str, value) -> None:
         """Set a parameter or a fixed variable (scalar or by-index dict)."""

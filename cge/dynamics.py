@@ -88,21 +88,22 @@ def default_calibration():
 
 
 def reused_model(cal, closure: str) -> Model:
-    """The model this process built for calibration ``cal`` (the same object) and ``closure``, reset
-    to its values as built, with the compiled NLP kept; built now (and kept) when there is none.
-    One calibration is kept at a time: a sweep point that moves an elasticity rebuilds."""
+    """The model this process built for calibration ``cal`` (the same object), in ``closure`` (a
+    closure change keeps the compiled NLP: :meth:`~cge.solve.InMemorySolver.refix`) and reset to
+    its values as built; built now (and kept) when there is none.  One calibration is kept at a
+    time: a sweep point that moves an elasticity rebuilds.  Policy runs forked from the process that
+    ran the baseline take its model: nothing is built or compiled in the workers."""
     if _BUILT.get("cal") is not cal:
         _BUILT.clear()
         _BUILT.update(key=None, cal=cal, models={})
-    hit = _BUILT["models"].get(closure)
+    hit = _BUILT["models"].get("model")
     if hit is None:
         model = Model(cal, closure)
         vs = var_order(model.m)
-        _BUILT["models"][closure] = (model, vs, get_x(vs), [v.fixed for v in vs])
+        _BUILT["models"]["model"] = (model, vs, get_x(vs))
         return model
-    model, vs, x0, fixed = hit
-    if [v.fixed for v in vs] != fixed:          # a run changed the closure: back to the one built
-        model.set_closure(closure)
+    model, vs, x0 = hit
+    model.set_closure(closure)                  # also when unchanged: a run may have fixed or freed a variable
     set_x(vs, x0)
     model.solver.forget_last()
     model.solver.options = {**IPOPT_OPTIONS}    # as a new model's (IPOPT_OPTIONS may have changed)

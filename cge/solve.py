@@ -165,6 +165,28 @@ class InMemorySolver:
         """Forget the last solution's fixed values (a new run on the same model starts afresh)."""
         self._last_fixed = None
 
+    def refix(self) -> None:
+        """Take a new closure without recompiling: the compiled NLP holds every variable of the
+        equations, fixed or free, so only the bounds change (a free variable's own bounds, lb = ub
+        = value for a fixed one).  Forgets the compiled NLP when there is none yet."""
+        if self._nlp is None:
+            return
+        import numpy as np
+        nlp = self._nlp
+        for arr, bound, none in ((nlp.primals_lb(), "lb", -np.inf), (nlp.primals_ub(), "ub", np.inf)):
+            arr.flags.writeable = True
+            arr[:] = [none if getattr(v, bound) is None else getattr(v, bound) for v in self._vars]
+            arr.flags.writeable = False
+        self._fixed = [v for v in self._vars if v.fixed]
+        self._fixed_idx = nlp.get_primal_indices(self._fixed)
+        vals = np.array([v.value for v in self._fixed], dtype=float)
+        for arr in (nlp.primals_lb(), nlp.primals_ub()):
+            arr.flags.writeable = True
+            arr[self._fixed_idx] = vals
+            arr.flags.writeable = False
+        self.square = is_square(nlp, self.m)
+        self._last_fixed = None
+
     def invalidate(self) -> None:
         """Forget the compiled NLP (after a parameter or closure change)."""
         self._nlp = None

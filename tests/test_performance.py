@@ -70,12 +70,28 @@ def test_reused_model_equals_a_fresh_one(cal):
     DynamicRun(base, cal=cal).run(years, on_year=lambda row, st: bx.__setitem__(st.year, st.x))
     p_fresh = DynamicRun(pol, cal=cal, baseline=fresh, baseline_x=bx).run(years)
     p1 = DynamicRun(pol, cal=cal, baseline=fresh, baseline_x=bx, reuse=True)
-    p1.run(years)
+    assert p1.model is first.model and p1.model.closure.name == "policy"    # the baseline's model, new closure
+    assert _strip(p1.run(years)).identical(_strip(p_fresh))
     p2 = DynamicRun(pol, cal=cal, baseline=fresh, baseline_x=bx, reuse=True)
     assert p2.model is p1.model
     assert _strip(p2.run(years)).identical(_strip(p_fresh))
+    b2 = DynamicRun(base, cal=cal, reuse=True)                               # and back to the baseline closure
+    assert _strip(b2.run(years)).identical(_strip(fresh))
     assert float(p_fresh.co2.sel(year=2021)) < float(fresh.co2.sel(year=2021))    # the policy bites
     dynamics._BUILT.clear()
+
+
+def test_closure_change_without_recompiling_gives_the_compiled_bounds(cal):
+    """refix (a closure change on the compiled NLP) gives the bounds a fresh compilation gives."""
+    a = cge.Model(cal, "baseline")
+    a.solver._compile()
+    a.set_closure("policy")
+    b = cge.Model(cal, "policy")
+    b.solver._compile()
+    assert [v.name for v in a.solver._vars] == [v.name for v in b.solver._vars]
+    for f in ("primals_lb", "primals_ub"):
+        np.testing.assert_array_equal(getattr(a.solver._nlp, f)(), getattr(b.solver._nlp, f)())
+    assert a.solver.square and sorted(v.name for v in a.solver._fixed) == sorted(v.name for v in b.solver._fixed)
 
 
 def test_recorder_equals_concatenated_rows():
