@@ -29,10 +29,16 @@ class Solution:
     def to_xarray(self, r: dict | None = None) -> xr.Dataset:
         """Key results with units: ``co2`` (Mt), ``gdp`` (real, bn yuan 2017), ``output``, ``price``...
         (``r``: the values from :meth:`Model.extract` when the caller already has them)."""
+        ds = xr.Dataset(self.values(r), coords={"sector": list(self.model.cal.sectors)})
+        ds.attrs.update(ipopt_iterations=self.info.iterations, solve_seconds=self.info.seconds,
+                        closure=self.model.closure.name)
+        return ds
+
+    def values(self, r: dict | None = None) -> dict[str, tuple]:
+        """The variables of :meth:`to_xarray` as ``name -> (dims, value, attrs)`` (no Dataset built)."""
         r = r if r is not None else self.model.extract()
         m = self.model.m
-        ds = xr.Dataset(
-            {
+        return {
                 "co2": ((), r["co2"], {"units": "Mt CO2", "long_name": "national CO2 emissions"}),
                 "co2_sector": (("sector",), r["co2_sector"],
                                {"units": "Mt CO2", "long_name": "CO2 by emitting activity (combustion + process)"}),
@@ -48,12 +54,103 @@ class Solution:
                 "carbon_revenue": ((), float(m.CREV.value), {"units": "billion yuan"}),
                 "wage": ((), float(m.W.value), {"units": "index"}),
                 "exchange_rate": ((), float(m.ER.value), {"units": "index"}),
-            },
-            coords={"sector": list(self.model.cal.sectors)},
-        )
-        ds.attrs.update(ipopt_iterations=self.info.iterations, solve_seconds=self.info.seconds,
-                        closure=self.model.closure.name)
-        return ds
+            }
+
+
+def _lookup(df):
+    """``f(row, column)``: a DataFrame's value as a float, 0 for a label it lacks (no ``.loc`` per call)."""
+    a = df.to_numpy(dtype=float)
+    r = {k: n for n, k in enumerate(df.index)}
+    c = {k: n for n, k in enumerate(df.columns)}
+    return lambda i, j: float(a[r[i], c[j]]) if i in r and j in c else 0.0
+
+
+class FlowValues:
+    """Intermediate demands ``XA`` (an Expression family) evaluated in numpy for a list of flows.
+
+    Mirrors :func:`cge.model.production.add_production`'s CES demand
+    ``XA = twist x Q_parent (P_parent / PU)**sigma`` and the power block's logit
+    ``XA = Q_GEN x (TWh_total / TWh0_t) x s0_t TGEN_t PU**(-sigma) / sum_k s0_k TGEN_k PU_k**(-sigma)``,
+    with ``PU = PA + cover x CTAX x PNUM x ARES x coef / 1000``; coefficients are gathered once,
+    values read from the variables at each call (tests check it against Pyomo's own evaluation)."""
+
+    def __init__(self, m: pyo.ConcreteModel, flows: list[tuple[str, str]]) -> None:
+        from .model.base import parent
+        from .model.production import ELECTRIFY
+        cal = m._cal
+        coef = cal.co2coef
+        self.m, self.flows = m, list(flows)
+        users = list(m.U)
+        upos = {u: k for k, u in enumerate(users)}
+        ipos = {i: k for k, i in enumerate(m.I)}
+        self.users = users
+        self.pa = [m.PA[i] for i in m.I]
+        nests = list(m.N)
+        npos = {n: k for k, n in enumerate(nests)}
+        self.q = [m.Q[n] for n in nests]
+        self.p = [m.P[n] for n in nests]
+        logit = getattr(m, "_logit_nests", set())
+        n = len(self.flows)
+        self.i_pa = np.array([ipos[i] for i, _ in self.flows], dtype=int)
+        self.u_pos = np.array([upos[j] for _, j in self.flows], dtype=int)
+        cf = _lookup(coef)
+        self.c = np.array([cf(i, j) for i, j in self.flows]) / 1000.0
+        self.nest = np.zeros(n, dtype=int)
+        self.sigma = np.zeros(n)
+        self.kind = np.zeros(n, dtype=int)      # 0 no twist, 1 twisted down (f), 2 the others (1 - theta f)/(1 - theta)
+        self.elec = np.zeros(n, dtype=bool)     # the twist is FSW ** ELECTRIFY (energy nests) rather than FSW
+        self.theta = np.zeros(n)
+        self.is_logit = np.zeros(n, dtype=bool)
+        self.electrify = ELECTRIFY
+        for k, (i, j) in enumerate(self.flows):
+            par = parent(m, j, f"c:{i}")
+            self.nest[k] = npos[(j, par)]
+            self.sigma[k] = m._trees[j][par].sigma
+            if (j, par) in logit:
+                self.is_logit[k] = True
+                continue
+            tw = m._twists.get((j, par))
+            if tw is not None:
+                down, theta = tw
+                self.kind[k] = 1 if f"c:{i}" in down else 2
+                self.elec[k] = par != "NEL"
+                self.theta[k] = theta
+        self.logit = None
+        if self.is_logit.any():
+            pw = m._power
+            gen, grid = pw["gen"], pw["grid"]
+            self.logit = dict(
+                pa=np.array([ipos[t] for t in gen], dtype=int), u=upos[grid],
+                c=np.array([cf(t, grid) for t in gen]) / 1000.0,
+                s0=np.array([float(pw["s0"][t]) for t in gen]), sigma=float(pw["sigma"]),
+                tgen=[m.TGEN[t] if t in m.GT else None for t in gen], q=npos[(grid, "GEN")],
+                scale=np.array([float(pw["twh0"].sum()) / float(pw["twh0"][t]) for t in gen]),
+                where={t: g for g, t in enumerate(gen)})
+            self.logit_pos = np.array([self.logit["where"][i] for (i, _), lg in zip(self.flows, self.is_logit) if lg],
+                                      dtype=int)
+
+    def __call__(self) -> np.ndarray:
+        """Current values of ``XA`` for the flows, in their order."""
+        m, val = self.m, Extractor.values
+        pa = val(self.pa)
+        cover = np.array([pyo.value(m.cover[u]) for u in self.users])
+        tax = float(m.CTAX.value) * float(m.PNUM.value) * float(m.ARES.value)
+        q, p = val(self.q), val(self.p)
+        pu = pa[self.i_pa] + cover[self.u_pos] * tax * self.c
+        ps = p[self.nest]
+        xa = q[self.nest] * np.where(self.sigma == 0.0, 1.0, (ps / pu) ** self.sigma)
+        f = float(m.FSW.value)
+        f = np.where(self.elec, f ** self.electrify, f)
+        tw = np.where(self.kind == 1, f, np.where(self.kind == 2, (1 - self.theta * f) / np.where(self.kind == 2, 1 - self.theta, 1.0), 1.0))
+        xa = xa * tw
+        if self.logit is not None:
+            lg = self.logit
+            pug = pa[lg["pa"]] + cover[lg["u"]] * tax * lg["c"]
+            tg = np.array([1.0 if v is None else float(v.value) for v in lg["tgen"]])
+            w = lg["s0"] * tg * pug ** (-lg["sigma"])
+            gen = q[lg["q"]] * lg["scale"] * w / w.sum()
+            xa[self.is_logit] = gen[self.logit_pos]
+        return xa
 
 
 class Extractor:
@@ -63,17 +160,19 @@ class Extractor:
         S = list(cal.sectors)
         pos = {j: k for k, j in enumerate(S)}
         co2 = cal.co2
-        fuel = [(i, j) for (i, j) in m.F if co2.loc[i, j] > 0]
-        home = [(i, h) for (i, h) in m.CF if co2.loc[i, h] > 0]
+        c = _lookup(co2)
+        fuel = [(i, j) for (i, j) in m.F if c(i, j) > 0]
+        home = [(i, h) for (i, h) in m.CF if c(i, h) > 0]
         self.m, self.S = m, S
         self.xp = [m.XP[j] for j in S]
         self.pa = [m.PA[i] for i in S]
-        self.xa_fuel = [m.XA[f] for f in fuel]
-        self.fuel_coef = np.array([float(co2.loc[i, j]) for (i, j) in fuel])
+        self.xa_fuel = FlowValues(m, fuel)
+        self.fuel_coef = np.array([c(i, j) for (i, j) in fuel])
         self.fuel_user = np.array([pos[j] for (_, j) in fuel])
-        self.fuel_z0 = np.array([float(cal.z0.loc[i, j]) for (i, j) in fuel])
+        z0 = _lookup(cal.z0)
+        self.fuel_z0 = np.array([z0(i, j) for (i, j) in fuel])
         self.c_home = [m.C[f] for f in home]
-        self.home_coef = np.array([float(co2.loc[i, h]) for (i, h) in home])
+        self.home_coef = np.array([c(i, h) for (i, h) in home])
         self.c = [m.C[f] for f in m.CF]
         self.c0 = np.array([float(cal.hh0.loc[i, h]) for (i, h) in m.CF])
         self.xe = [m.XE[i] for i in m.EX]
@@ -100,7 +199,7 @@ class Extractor:
         aproc = np.ones(len(self.S))
         aproc[self.proc_pos] = val(self.aproc)
         ares = float(m.ARES.value)
-        xa_fuel = val(self.xa_fuel)
+        xa_fuel = self.xa_fuel()
         process = ares * self.proc0 * aproc * xp
         co2_sector = ares * np.bincount(self.fuel_user, self.fuel_coef * xa_fuel, len(self.S)) + process
         return {
@@ -140,9 +239,11 @@ class Model:
             unknown = sorted(set(covered) - set(users))
             if unknown:
                 raise KeyError(f"covered: unknown user(s) {unknown}")
-        for u in users:
-            self.m.cover[u] = 1.0 if covered == "all" or u in covered else 0.0
-        self.solver.invalidate()                 # parameters are compiled into the NLP
+        new = {u: 1.0 if covered == "all" or u in covered else 0.0 for u in users}
+        if any(pyo.value(self.m.cover[u]) != c for u, c in new.items()):
+            for u, c in new.items():
+                self.m.cover[u] = c
+            self.solver.invalidate()             # parameters are compiled into the NLP
 
     def extract(self) -> dict:
         """Key results of the current solution as numpy arrays (see :class:`Extractor`)."""
@@ -155,7 +256,7 @@ class Model:
         self.closure = closure if isinstance(closure, Closure) else load_closure(closure)
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
-        self.solver.invalidate()
+        self.solver.refix()                      # new bounds of the compiled NLP, no recompilation
 
     def _shock(self, name: str, value) -> None:
         """Set a parameter or a fixed variable (scalar or by-index dict)."""

@@ -179,25 +179,24 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
     if sc.kind != "baseline":
         base, base_x = load_baseline(out, start, end)
     t_build = time.perf_counter()
-    run = DynamicRun(sc, baseline=base, baseline_x=base_x)
+    run = DynamicRun(sc, baseline=base, baseline_x=base_x, reuse=True)   # runs of a process follow each other
     timing = {"build_seconds": time.perf_counter() - t_build, "t0": t_build}
-    state, rows, bx = _restart(e, sc, start) if resume and e.last_year is not None else (None, [], {})
+    state, history, bx = _restart(e, sc, start) if resume and e.last_year is not None else (None, None, {})
     known = e.last_year if not resume else None        # a fresh rerun overwrites only once it gets this far
 
-    def on_year(ds_year: xr.Dataset, st) -> None:
-        rows.append(ds_year)
+    def on_year(row, st) -> None:
         if sc.kind == "baseline":
             bx[f"y{st.year}"] = st.x
         if progress:
-            it = int(ds_year.ipopt_iterations.values[0]) if "ipopt_iterations" in ds_year else 0
+            it = int(row["ipopt_iterations"]) if "ipopt_iterations" in row else 0
             progress(sc.name, st.year, f"{it} it")
         if st.year != last and (st.year - start) % CHECKPOINT_YEARS:
             return                                  # checkpoint every few years and at the end
         if known is not None and st.year < known and st.year != last:
             return                                  # the stored run (same key) already covers this year
-        _checkpoint(e, sc, rows, st, bx, timing)
+        _checkpoint(e, sc, run.recorder.dataset(st.year), st, bx, timing)
 
-    run.run(range(start, last + 1), state=state, on_year=on_year)
+    run.run(range(start, last + 1), state=state, on_year=on_year, history=history)
     return _read(e.result).sel(year=slice(start, end))
 
 
@@ -210,23 +209,22 @@ def _say_why_not_reused(out: Path, sc: Scenario) -> None:
 
 
 def _restart(e: store.Entry, sc: Scenario, start: int):
-    """(state, rows, baseline solutions) to continue entry ``e`` from its last checkpoint."""
+    """(state, results so far, baseline solutions) to continue entry ``e`` from its last checkpoint."""
     state = _load_state(e.state)
     part = _read(e.result).sel(year=slice(start, state.year))
     if state.year != e.last_year or not part.sizes.get("year") or int(part.year.values[-1]) != state.year:
         log.info("%s: checkpoint and stored result disagree: recomputing from %d", sc.name, start)
-        return None, [], {}
-    rows = [part.sel(year=[y]) for y in part.year.values]
+        return None, None, {}
     bx = {}
     if sc.kind == "baseline":
         bx = {k: v for k, v in _load_npz(e.baseline_x).items() if int(k[1:]) <= state.year}
     log.info("%s: resuming after %d from the stored checkpoint", sc.name, state.year)
-    return state, rows, bx
+    return state, part, bx
 
 
-def _checkpoint(e: store.Entry, sc: Scenario, rows: list, st, bx: dict, timing: dict) -> None:
-    """Write result, state (and baseline solutions), then ``entry.json`` naming the year."""
-    ds = _finish(xr.concat(rows, dim="year"), sc, e)
+def _checkpoint(e: store.Entry, sc: Scenario, ds: xr.Dataset, st, bx: dict, timing: dict) -> None:
+    """Write result (``ds``: every year so far), state (and baseline solutions), then ``entry.json`` naming the year."""
+    ds = _finish(ds, sc, e)
     ds.attrs.update(build_seconds=timing["build_seconds"], process_seconds=time.perf_counter() - timing["t0"])
     write_netcdf(ds, e.result)
     if sc.kind == "baseline":

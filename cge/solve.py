@@ -89,6 +89,13 @@ def solve(m: pyo.ConcreteModel, where: str = "", options: dict | None = None, to
 
 
 _UNSCALED: dict = {}
+_ZERO_HESSIAN: dict = {}
+
+# the solver's extra options for a square system with a constant objective (see InMemorySolver):
+# no MUMPS scaling (the equations are normalised to 1 at the benchmark; benchmarks/issue18.csv:
+# S4 196 instead of 233 ms per solve).  A bound push of 1e-8 (bound_push, bound_frac) was measured
+# too and left out: S4 5.0 instead of 4.0 iterations per solve, the baseline unchanged.
+SQUARE_OPTIONS = {"mumps_scaling": 0}
 
 
 def _unscaled(cls):
@@ -97,6 +104,47 @@ def _unscaled(cls):
     if cls not in _UNSCALED:
         _UNSCALED[cls] = type("UnscaledCyIpoptNLP", (cls,), {"scaling_factors": lambda self: (None, None, None)})
     return _UNSCALED[cls]
+
+
+def _zero_hessian(cls):
+    """``cls`` (an unscaled CyIpoptNLP) with an empty Lagrangian Hessian, for a square system with a
+    constant objective: at a solution the multipliers are zero (the Jacobian is square and
+    nonsingular and the objective's gradient is zero), so IPOPT's step is Newton's on the
+    equations with or without the constraints' second derivatives; the Hessian is neither
+    evaluated nor factorised."""
+    if cls not in _ZERO_HESSIAN:
+        import numpy as np
+
+        class _NoHessian:                       # the NLP, seen without a Hessian by CyIpoptNLP.__init__
+            def __init__(self, nlp):
+                self._nlp = nlp
+
+            def __getattr__(self, name):
+                if name == "evaluate_hessian_lag":
+                    raise AttributeError(name)
+                return getattr(self._nlp, name)
+
+        def __init__(self, nlp, **kwargs):
+            cls.__init__(self, _NoHessian(nlp), **kwargs)
+            self._nlp = nlp
+
+        _ZERO_HESSIAN[cls] = type("ZeroHessianCyIpoptNLP", (cls,), {
+            "__init__": __init__,
+            "hessianstructure": lambda self: (np.zeros(0, dtype=int), np.zeros(0, dtype=int)),
+            "hessian": lambda self, x, y, obj_factor: np.zeros(0)})
+    return _ZERO_HESSIAN[cls]
+
+
+def is_square(nlp, m: pyo.ConcreteModel) -> bool:
+    """Whether the compiled NLP is a square system (free variables = equations, all equalities)
+    with a constant objective."""
+    import numpy as np
+    from pyomo.core.expr.visitor import polynomial_degree
+    objs = list(m.component_data_objects(pyo.Objective, active=True))
+    const = all(polynomial_degree(o.expr) == 0 for o in objs)
+    free = int(np.sum(nlp.primals_lb() != nlp.primals_ub()))
+    eq = bool(np.all(nlp.constraints_lb() == nlp.constraints_ub()))
+    return const and eq and free == nlp.n_constraints()
 
 
 class InMemorySolver:
@@ -113,6 +161,32 @@ class InMemorySolver:
         self.options = {**IPOPT_OPTIONS, **(options or {})}
         self._nlp = None
         self._last_fixed = None        # fixed values of the last successful solve by variable (homotopy start)
+
+    def forget_last(self) -> None:
+        """Forget the last solution's fixed values (a new run on the same model starts afresh)."""
+        self._last_fixed = None
+
+    def refix(self) -> None:
+        """Take a new closure without recompiling: the compiled NLP holds every variable of the
+        equations, fixed or free, so only the bounds change (a free variable's own bounds, lb = ub
+        = value for a fixed one).  Forgets the compiled NLP when there is none yet."""
+        if self._nlp is None:
+            return
+        import numpy as np
+        nlp = self._nlp
+        for arr, bound, none in ((nlp.primals_lb(), "lb", -np.inf), (nlp.primals_ub(), "ub", np.inf)):
+            arr.flags.writeable = True
+            arr[:] = [none if getattr(v, bound) is None else getattr(v, bound) for v in self._vars]
+            arr.flags.writeable = False
+        self._fixed = [v for v in self._vars if v.fixed]
+        self._fixed_idx = nlp.get_primal_indices(self._fixed)
+        vals = np.array([v.value for v in self._fixed], dtype=float)
+        for arr in (nlp.primals_lb(), nlp.primals_ub()):
+            arr.flags.writeable = True
+            arr[self._fixed_idx] = vals
+            arr.flags.writeable = False
+        self.square = is_square(nlp, self.m)
+        self._last_fixed = None
 
     def invalidate(self) -> None:
         """Forget the compiled NLP (after a parameter or closure change)."""
@@ -140,6 +214,7 @@ class InMemorySolver:
         self._fixed_idx = self._nlp.get_primal_indices(self._fixed)
         self._names = self._nlp.constraint_names()
         self._vars = self._nlp.get_pyomo_variables()
+        self.square = is_square(self._nlp, self.m)       # fixed variables have lb == ub here
 
     def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
         """Solve from the current variable values.  When IPOPT fails, continue in 2, then 4 equal
@@ -226,7 +301,11 @@ class InMemorySolver:
             return True
         t0 = time.perf_counter()
         self._nlp.set_obj_factor(1.0)        # a failed attempt may leave IPOPT's restoration factor 0 here
-        problem = _unscaled(CyIpoptNLP)(self._nlp, intermediate_callback=count)
+        cls = _unscaled(CyIpoptNLP)
+        if self.square:
+            cls = _zero_hessian(cls)
+            options = {**SQUARE_OPTIONS, **options}
+        problem = cls(self._nlp, intermediate_callback=count)
         try:
             x, info = CyIpoptSolver(problem, options=dict(options)).solve(x0=x0)
         except Exception as exc:  # noqa: BLE001

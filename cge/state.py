@@ -34,6 +34,7 @@ class YearState:
     wdev: float                    # real-wage deviation from baseline in ``year``
     charge_next: np.ndarray = field(default_factory=lambda: np.zeros(0))   # power investment due next year, bn yuan
     expect: np.ndarray = field(default_factory=lambda: np.zeros(0))        # expected return ratio to baseline, by generation technology
+    x_pred: np.ndarray = field(default_factory=lambda: np.zeros(0))        # the predicted start of ``year`` (warm-start extrapolation)
 
 
 @dataclass

@@ -296,15 +296,15 @@ def run_point(p: dict, template: str, start: int, end: int, baseline=None, basel
     el = point_elasticities(p, elasticity_file)
     cal = None
     if el is not None:
-        import calibration
-        cal = calibration.calibrate(elasticities=el)
+        cal = _calibration(el)
     try:
         if el is not None or baseline is None:
-            brun = DynamicRun(Scenario(name="baseline", kind="baseline"), cal=cal)
+            brun = DynamicRun(Scenario(name="baseline", kind="baseline"), cal=cal, reuse=True)
             bx: dict[int, np.ndarray] = {}
             baseline = brun.run(years, on_year=lambda ds, st: bx.__setitem__(st.year, st.x))
             baseline_x = bx
-        prun = DynamicRun(point_scenario(p, template, end), cal=cal, baseline=baseline, baseline_x=baseline_x)
+        prun = DynamicRun(point_scenario(p, template, end), cal=cal, baseline=baseline, baseline_x=baseline_x,
+                          reuse=True)
         policy = prun.run(years)
     except ScenarioFailed as exc:
         raise ScenarioFailed(f"run {p['run']}: {exc}") from exc
@@ -314,6 +314,21 @@ def run_point(p: dict, template: str, start: int, end: int, baseline=None, basel
     both = both.assign_coords(case=["baseline", "policy"])
     both.attrs = {}
     return both
+
+
+_LAST_CAL: dict = {}     # a worker's last elasticity table (hash) and its calibration
+
+
+def _calibration(el):
+    """The calibration for elasticity table ``el``: the same object as for the worker's previous
+    point when the table is the same (so its built model is reused), else calibrated now."""
+    import calibration
+    import pandas as pd
+    key = hashlib.sha256(pd.util.hash_pandas_object(el, index=True).to_numpy().tobytes()).hexdigest()
+    if _LAST_CAL.get("key") != key:
+        _LAST_CAL.clear()
+        _LAST_CAL.update(key=key, cal=calibration.calibrate(elasticities=el))
+    return _LAST_CAL["cal"]
 
 
 def _task(p: dict, template: str, start: int, end: int, baseline=None, baseline_x=None,

@@ -57,9 +57,10 @@ def test_homogeneity(china):
     try:
         model.solve(100.0)
         base = {v.name: pyo.value(v) for v in m.component_data_objects(pyo.Var) if not v.fixed}
+        base_xa = {f: pyo.value(m.XA[f]) for f in m.F}           # intermediate demands: an Expression family
         model.solve(100.0, PNUM=2.0)
         prices = {"PA", "PD", "PX", "P", "W", "RK", "ER", "YH", "YE", "YG", "GSAV", "CREV"}
-        quantities = {"XP", "XA", "XAT", "XD", "XM", "XE", "C", "L", "Q", "INV", "EMI", "RGDP", "GSH", "KU"}
+        quantities = {"XP", "XAT", "XD", "XM", "XE", "C", "L", "Q", "INV", "EMI", "RGDP", "GSH", "KU"}
         n = 0
         for v in m.component_data_objects(pyo.Var):
             fam = v.parent_component().name
@@ -67,6 +68,9 @@ def test_homogeneity(china):
                 continue
             k = 2.0 if fam in prices else 1.0
             assert pyo.value(v) == pytest.approx(k * base[v.name], rel=1e-8, abs=1e-9), v.name
+            n += 1
+        for f, v in base_xa.items():
+            assert pyo.value(m.XA[f]) == pytest.approx(v, rel=1e-8, abs=1e-9), f
             n += 1
         assert n > 3000
     finally:
@@ -177,4 +181,30 @@ def test_exports_face_a_downward_sloping_world_demand(china):
         # a higher export price means a smaller volume: the terms of trade move for China
         assert pyo.value(m.PWE["METL"]) > pyo.value(m.PWE["FINA"])
     finally:
+        model.solve(0.0)
+
+
+def test_intermediate_demand_is_an_expression_and_numpy_matches_pyomo(china):
+    """XA is substituted out (no variable, no equation); the numpy evaluation used by result
+    extraction equals Pyomo's evaluation of the Expression at a solution away from the benchmark
+    (carbon price, fuel-switch twist, partial coverage: every term of the formula moves)."""
+    import numpy as np
+
+    from cge.api import FlowValues
+    from cge.model.closure import VAR_BLOCK
+    model, _, _ = china
+    m = model.m
+    assert isinstance(m.XA, pyo.Expression) and not hasattr(m, "eq_xa") and "XA" not in VAR_BLOCK
+    try:
+        m.FSW.set_value(0.8)
+        model.set_coverage([j for j in model.cal.sectors if j != "TRAD"] + ["hh_urban"])
+        model.solve(150.0)
+        flows = list(m.F)
+        got = FlowValues(m, flows)()
+        want = np.array([pyo.value(m.XA[f]) for f in flows])
+        assert not np.allclose(want, 1.0, rtol=1e-3)
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    finally:
+        m.FSW.set_value(1.0)
+        model.set_coverage("all")
         model.solve(0.0)

@@ -78,7 +78,7 @@ def baseline():
     """The baseline 2017-2060 and its solution vectors."""
     run = DynamicRun(Scenario(name="baseline", kind="baseline"))
     bx: dict[int, np.ndarray] = {}
-    ds = run.run(range(2017, 2061), on_year=lambda d, st: bx.__setitem__(int(d.year[0]), st.x.copy()))
+    ds = run.run(range(2017, 2061), on_year=lambda d, st: bx.__setitem__(int(d.year), st.x.copy()))
     return run.cal, ds, bx
 
 

@@ -13,7 +13,7 @@ from ..files import read_toml
 CLOSURE_DIR = Path(__file__).resolve().parents[1] / "closures"
 # variable family -> economic block (for the squareness report)
 VAR_BLOCK = {
-    "XP": "production", "PX": "trade", "Q": "production", "P": "production", "XA": "production",
+    "XP": "production", "PX": "trade", "Q": "production", "P": "production",
     "L": "production", "K": "capital", "KG": "capital", "KU": "capital", "RK": "capital", "W": "clearing",
     "PA": "trade", "PD": "trade", "ER": "institutions", "PNUM": "clearing", "CTAX": "carbon",
     "XAT": "clearing", "XD": "trade", "XM": "trade", "XE": "trade", "PWM": "trade", "PWE": "trade", "FXD": "trade",

@@ -68,11 +68,10 @@ def add_power(m) -> None:
         return float(s0[t]) * tw * m.PU[t, grid] ** (-sig)
     m.GDEN = pyo.Expression(expr=sum(weight(t) for t in gen), doc="denominator of the logit technology choice")
 
-    def eq_xa(mm, t):
-        """Generation of a technology (TWh) = the grid's generation (TWh) x its logit share at current unit costs."""
-        return m.XA[t, grid] * float(twh0[t]) == m.Q[grid, "GEN"] * float(twh0.sum()) * weight(t) / m.GDEN
-    m.eq_gen = pyo.Constraint(gen, rule=eq_xa, doc="generation by technology (logit)")
-    reg.add("power", "eq_gen", "XA")
+    for t in gen:
+        # generation of a technology (TWh) = the grid's generation (TWh) x its logit share at current
+        # unit costs; an explicit function, so the intermediate-demand Expression XA holds it
+        m.XA[t, grid].set_value(m.Q[grid, "GEN"] * (float(twh0.sum()) / float(twh0[t])) * weight(t) / m.GDEN)
 
     def eq_pgen(mm):
         """Unit cost of generation bought by the grid = value of generation / its volume (average cost)."""

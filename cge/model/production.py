@@ -104,7 +104,6 @@ def add_production(m) -> None:
     m.PX = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="output price")
     m.Q = pyo.Var(m.N, initialize=1.0, bounds=(1e-6, None), doc="quantity of a production nest")
     m.P = pyo.Var(m.N, initialize=1.0, bounds=(1e-6, None), doc="unit cost of a production nest")
-    m.XA = pyo.Var(m.F, initialize=1.0, bounds=(1e-9, None), doc="intermediate demand for a commodity")
     m.L = pyo.Var(m.I, initialize=1.0, bounds=(1e-9, None), doc="labour demand")
     m.RK = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="rental rate of capital (0 when capital is idle)")
     m.W = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="wage rate")
@@ -165,13 +164,7 @@ def add_production(m) -> None:
     reg.add("production", "eq_q", "Q")
     reg.add("production", "eq_qtop", "Q")
 
-    def eq_xa(mm, i, j):
-        """Intermediate demand for commodity i by activity j from its nest (carbon-inclusive price)."""
-        if (j, parent(m, j, f"c:{i}")) in logit:
-            return pyo.Constraint.Skip
-        return m.XA[i, j] == demand(j, f"c:{i}", m.PU[i, j])
-    m.eq_xa = pyo.Constraint(m.F, rule=eq_xa, doc="intermediate demand")
-    reg.add("production", "eq_xa", "XA")
+    add_intermediate_demand(m, demand, logit)
 
     def eq_l(mm, j):
         """Labour demand from the value-added nest."""
@@ -181,3 +174,16 @@ def add_production(m) -> None:
     m.eq_l = pyo.Constraint(m.I, rule=eq_l, doc="labour demand")
     reg.add("production", "eq_l", "L")
     m._demand = demand
+
+
+def add_intermediate_demand(m, demand, logit) -> None:
+    """Intermediate demand ``XA`` as an Expression (an explicit function of nest quantities and
+    prices, so neither a variable nor an equation of the solved system): commodity i bought by
+    activity j from its nest at the carbon-inclusive price.  Flows in a logit nest (the grid's
+    generation) are set by :mod:`.power`; the placeholder 0 is replaced there."""
+    def xa(mm, i, j):
+        """Intermediate demand for commodity i by activity j from its nest (carbon-inclusive price)."""
+        if (j, parent(m, j, f"c:{i}")) in logit:
+            return 0.0
+        return demand(j, f"c:{i}", m.PU[i, j])
+    m.XA = pyo.Expression(m.F, rule=xa, doc="intermediate demand for a commodity (index; an explicit function)")

@@ -1,0 +1,362 @@
+"""Benchmark of issue 18 (performance): writes ``benchmarks/issue18.csv``.
+
+Sections (``--only`` runs some of them; rows of the others already in the CSV are kept):
+
+* ``full``    ``cge run --scenarios all`` 2017-2060 with ``--jobs 1`` and ``--jobs 2`` in the same
+  benchmark: wall time, solves, IPOPT iterations, peak RSS of the largest process;
+* ``solve``   time per solve split into IPOPT (its own work, MUMPS included), NLP callbacks
+  (constraints, Jacobian, Hessian through PyNumero and the ASL) and Python (warm start,
+  recording, capital rule), for the baseline 2017-2060 and S4, with each solver option of
+  issue 18 switched off in turn (the rows that justify it);
+* ``sweep``   runs per minute of an 8-point price grid (full runs 2017-2060, shared baseline)
+  with 1 and 2 Dask workers;
+* ``scaling`` a static warm re-solve (carbon price 25 -> 50 -> ... -> 150 yuan/t) on SAMs of 35,
+  65, 106 and 147 sectors: the shipped 65-sector SAM with non-energy sectors merged (35) or split
+  (106, 147) in fixed proportions (balanced; CO2 accounts merged or split alike).
+
+``--src DIR`` runs the ``full`` (``--jobs 2`` only), ``solve`` and ``scaling`` sections on another source tree (e.g. a
+``git archive`` of main) through PYTHONPATH and labels the rows ``--label``.  Every row records
+the 1-minute load average at its start: rows measured with other work on the machine say so.
+Usage: .venv/bin/python benchmarks/bench_issue18.py [--only full,solve,sweep,scaling] [--src DIR --label main]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CSV = HERE / "issue18.csv"
+FIELDS = ["section", "code", "case", "metric", "value", "unit", "load_1min", "note"]
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def row(section, code, case, metric, value, unit, note="", ld=None) -> dict:
+    return {"section": section, "code": code, "case": case, "metric": metric,
+            "value": round(float(value), 4), "unit": unit, "load_1min": load() if ld is None else ld, "note": note}
+
+
+# ----------------------------------------------------------------------------- full run
+
+def full(code: str, jobs_list=(1, 2)) -> list[dict]:
+    import xarray as xr
+    rows = []
+    for jobs in jobs_list:
+        with tempfile.TemporaryDirectory() as tmp:
+            ld = load()
+            t0 = time.perf_counter()
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            before = ru0.ru_maxrss
+            subprocess.run([sys.executable, "-m", "cge", "run", "--scenarios", "all", "--jobs", str(jobs),
+                            "--out", tmp, "--quiet"], check=True, capture_output=True)
+            wall = time.perf_counter() - t0
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            peak = ru1.ru_maxrss / 1024
+            cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+            with xr.open_dataset(Path(tmp) / "results.nc") as ds:
+                solves = int((ds.ipopt_iterations > 0).sum())
+                iters = float(ds.ipopt_iterations.sum())
+                ipopt = float(ds.solve_seconds.sum())
+        case = f"cge run --scenarios all --jobs {jobs}"
+        rows += [row("full", code, case, "wall", wall, "s", ld=ld),
+                 row("full", code, case, "cpu_seconds", cpu, "s", "user + system of every process (less sensitive to load)", ld=ld),
+                 row("full", code, case, "solves", solves, "1", ld=ld),
+                 row("full", code, case, "ipopt_iterations_per_solve", iters / max(solves, 1), "1", ld=ld),
+                 row("full", code, case, "solve_seconds_per_solve", ipopt / max(solves, 1) * 1000, "ms",
+                     "IPOPT incl. callbacks, summed over processes", ld=ld),
+                 row("full", code, case, "peak_rss_largest_process", peak, "MiB",
+                     "max over child processes so far" if before else "", ld=ld)]
+        print(rows[-6:], flush=True)
+    return rows
+
+
+# ----------------------------------------------------------------------------- per-solve split
+
+class _Timer:
+    """Time spent in the NLP callbacks of the problem class IPOPT calls."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, cls):
+        timer = self
+        names = ("objective", "gradient", "constraints", "jacobian", "hessian", "jacobianstructure", "hessianstructure")
+
+        def timed(name):
+            orig = getattr(cls, name)
+
+            def f(self, *a):
+                t = time.perf_counter()
+                try:
+                    return orig(self, *a)
+                finally:
+                    timer.seconds += time.perf_counter() - t
+            return f
+        return type(f"Timed{cls.__name__}", (cls,), {n: timed(n) for n in names})
+
+
+def split_run(scenario: str, end: int, variant: dict, base=None, bx=None):
+    """(per-solve dict, dataset) of one run with the solver options of ``variant``."""
+    from cge import dynamics, solve
+    from cge.dynamics import DynamicRun
+    from cge.scenarios import load_scenario
+    timer = _Timer()
+    orig_unscaled = solve._unscaled
+    saved = {k: getattr(solve, k) for k in ("SQUARE_OPTIONS", "_zero_hessian") if hasattr(solve, k)}
+    saved_ext = getattr(dynamics, "EXTRAPOLATE", None)
+    try:
+        if hasattr(solve, "SQUARE_OPTIONS"):
+            solve.SQUARE_OPTIONS = {**{k: v for k, v in solve.SQUARE_OPTIONS.items() if k not in variant.get("drop", ())},
+                                    **variant.get("add", {})}
+        if variant.get("exact_hessian") and hasattr(solve, "_zero_hessian"):
+            solve._zero_hessian = lambda cls: cls
+        if saved_ext is not None and variant.get("no_extrapolation"):
+            dynamics.EXTRAPOLATE = False
+        if hasattr(solve, "_zero_hessian"):
+            zh = solve._zero_hessian
+            solve._zero_hessian = lambda cls: timer.wrap(zh(cls))
+        else:
+            solve._unscaled = lambda cls: timer.wrap(orig_unscaled(cls))
+        run = DynamicRun(load_scenario(scenario), baseline=base, baseline_x=bx)
+        bxs: dict = {}
+        t0 = time.perf_counter()
+        ds = run.run(range(2017, end + 1), on_year=lambda r, st: bxs.__setitem__(st.year, st.x))
+        wall = time.perf_counter() - t0
+    finally:
+        solve._unscaled = orig_unscaled
+        for k, v in saved.items():
+            setattr(solve, k, v)
+        if saved_ext is not None:
+            dynamics.EXTRAPOLATE = saved_ext
+    solved = ds.ipopt_iterations.values > 0
+    n = int(solved.sum())
+    ipopt_total = float(ds.solve_seconds.sum())
+    out = {"solves": n, "iterations": float(ds.ipopt_iterations.sum()) / n,
+           "wall_ms": wall / n * 1000, "ipopt_ms": (ipopt_total - timer.seconds) / n * 1000,
+           "callbacks_ms": timer.seconds / n * 1000, "python_ms": (wall - ipopt_total) / n * 1000}
+    return out, ds, bxs
+
+
+VARIANTS = {   # name -> what is switched off (the rows that justify each option)
+    "all options": {},
+    "exact Hessian": {"exact_hessian": True},
+    "MUMPS scaling on": {"drop": ("mumps_scaling",)},
+    "bound push 1e-8": {"add": {"bound_push": 1e-8, "bound_frac": 1e-8}},
+    "no extrapolated start": {"no_extrapolation": True},
+}
+
+
+def solve_split(code: str, end: int, variants: list[str]) -> list[dict]:
+    rows = []
+    base = bx = None
+    for scen in ("baseline", "S4"):
+        for name in variants:
+            ld = load()
+            res, ds, bxs = split_run(scen, end, VARIANTS[name], base, bx)
+            if scen == "baseline" and name == variants[0]:
+                keep = (ds, bxs)
+            case = f"{scen} 2017-{end}, {name}"
+            rows += [row("solve", code, case, k, v, "ms" if k.endswith("_ms") else "1", ld=ld) for k, v in res.items()]
+            print(case, res, flush=True)
+        base, bx = keep
+    return rows
+
+
+# ----------------------------------------------------------------------------- sweeps
+
+SPEC = """name = "bench"
+design = "grid"
+template = "S4"
+[price]
+start_price = [50, 100, 150, 200, 250, 300, 400, 600]
+growth = [0]
+start_year = [2022]
+"""
+
+
+def sweeps(code: str) -> list[dict]:
+    import logging
+    from cge import runner
+    from cge import sweep as sw
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    rows = []
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            (out / "spec.toml").write_text(SPEC)
+            runner.run_one("baseline", 2017, 2060, out / "o" / "baseline", resume=False)   # shared, not timed
+            ld = load()
+            t0 = time.perf_counter()
+            ds = sw.sweep(out / "spec.toml", out / "o", workers=workers, resume=True, progress=False)
+            secs = time.perf_counter() - t0
+            assert (ds.status == "ok").all()
+        case = f"8-point price grid 2017-2060, {workers} Dask worker(s)"
+        rows += [row("sweep", code, case, "runs_per_minute", ds.sizes["run"] / secs * 60, "1/min",
+                     "incl. cluster start-up", ld=ld),
+                 row("sweep", code, case, "wall", secs, "s", ld=ld)]
+        print(rows[-2:], flush=True)
+    return rows
+
+
+# ----------------------------------------------------------------------------- scaling
+
+def resized_sam(n_target: int):
+    """(SAM, CO2, process CO2, sector groups) with about ``n_target`` sectors: non-energy sectors
+    merged in SAM order (fewer) or each split into equal-valued parts (more); energy sectors kept."""
+    import numpy as np
+    import pandas as pd
+
+    import calibration as C
+    import sam as samlib
+    S = samlib.load_sam()
+    co2, proc = samlib.load_co2(), samlib.load_process_co2()
+    groups = C.load_sector_groups()
+    sectors = samlib.sectors_of(S)
+    role = C.core.load_roles(sectors)
+    plain = [s for s in sectors if role[s] == ""]
+    n_energy = len(sectors) - len(plain)
+    want = n_target - n_energy
+    if want <= len(plain):            # merge: consecutive groups of plain sectors
+        parts = np.array_split(np.arange(len(plain)), want)
+        to = {s: plain[p[0]] for p in parts for s in (plain[k] for k in p)}
+        amap = {acc: acc for acc in S.index}
+        for s, t in to.items():
+            amap[f"a_{s}"], amap[f"c_{s}"] = f"a_{t}", f"c_{t}"
+        S2 = S.groupby(lambda r: amap[r]).sum().T.groupby(lambda r: amap[r]).sum().T
+        order = [a for a in S.index if amap[a] == a]
+        S2 = S2.loc[order, order]
+        smap = {s: to.get(s, s) for s in sectors}
+        co2b = co2.T.groupby(lambda c: smap.get(c, c)).sum().T        # rows: fuels (energy, kept)
+        keep = [s for s in sectors if smap[s] == s]
+        co2b = co2b[keep + [c for c in co2.columns if c not in sectors]]
+        return S2, co2b, proc.groupby(lambda r: smap[r]).sum().loc[keep], groups
+    # split: plain sector s into k parts with equal shares (the first keeps the code)
+    k_of = {s: 1 for s in plain}
+    extra = want - len(plain)
+    for i in range(extra):
+        k_of[plain[i % len(plain)]] += 1
+    count = iter(range(1000))
+    names = {s: [s] + [f"Z{next(count):03d}" for _ in range(k_of[s] - 1)] for s in plain}
+    acc = list(S.index)
+    w: dict[str, list[tuple[str, float]]] = {a: [(a, 1.0)] for a in acc}
+    for s, parts in names.items():
+        share = 1.0 / len(parts)
+        w[f"a_{s}"] = [(f"a_{p}", share) for p in parts]
+        w[f"c_{s}"] = [(f"c_{p}", share) for p in parts]
+    new = [x for a in acc for x, _ in w[a]]
+    M = pd.DataFrame(0.0, index=new, columns=acc)       # new account x old account weights
+    for a in acc:
+        for x, f in w[a]:
+            M.loc[x, a] = f
+    S2 = pd.DataFrame(M.to_numpy() @ S.to_numpy() @ M.to_numpy().T, index=new, columns=new)
+    for s, parts in names.items():                      # each part makes only its own commodity
+        if len(parts) > 1:
+            v = float(S.loc[f"a_{s}", f"c_{s}"])
+            for p in parts:
+                for q in parts:
+                    S2.loc[f"a_{p}", f"c_{q}"] = v / len(parts) if p == q else 0.0
+    sec2 = [x[2:] for x in new if x.startswith("a_")]
+    Ms = pd.DataFrame(0.0, index=sec2, columns=sectors)
+    for s in sectors:
+        for p in names.get(s, [s]):
+            Ms.loc[p, s] = 1.0 / len(names.get(s, [s]))
+    hh = [c for c in co2.columns if c not in sectors]
+    co2f = co2[sectors].to_numpy() @ Ms.to_numpy().T                  # rows: fuels (energy, not split)
+    co2b = pd.DataFrame(np.hstack([co2f, co2[hh].to_numpy()]), index=co2.index, columns=sec2 + hh)
+    procb = pd.Series(Ms.to_numpy() @ proc.reindex(sectors).fillna(0.0).to_numpy(), index=sec2)
+    g2 = pd.concat([groups, pd.Series({p: groups[s] for s, parts in names.items() for p in parts[1:]})])
+    g2.attrs = groups.attrs
+    return S2, co2b, procb, g2
+
+
+def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
+    import statistics
+
+    import calibration as C
+    import cge
+    rows = []
+    for n in sizes:
+        S, co2, proc, groups = resized_sam(n)
+        cal = C.calibrate(S, None, co2, proc, groups)
+        ld = load()
+        model = cge.Model(cal)
+        model.solve(0.0)
+        walls, ipopt, iters = [], [], []
+        for price in (25, 50, 75, 100, 125, 150):
+            t = time.perf_counter()
+            sol = model.solve(float(price))
+            walls.append(time.perf_counter() - t)
+            ipopt.append(sol.info.seconds)
+            iters.append(sol.info.iterations)
+        free = sum(1 for v in model.solver._vars if not v.fixed)
+        case = f"{len(cal.sectors)} sectors, static warm re-solve"
+        rows += [row("scaling", code, case, "solve_wall_median", statistics.median(walls) * 1000, "ms", ld=ld),
+                 row("scaling", code, case, "solve_ipopt_median", statistics.median(ipopt) * 1000, "ms", ld=ld),
+                 row("scaling", code, case, "iterations_mean", statistics.mean(iters), "1", ld=ld),
+                 row("scaling", code, case, "free_variables", free, "1", ld=ld)]
+        print(rows[-4:], flush=True)
+    return rows
+
+
+# ----------------------------------------------------------------------------- main
+
+def write(rows: list[dict], sections: set[str], code: str) -> None:
+    old = []
+    if CSV.exists():
+        with open(CSV, newline="") as f:
+            old = [r for r in csv.DictReader(f) if not (r["section"] in sections and r["code"] == code)]
+    with open(CSV, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS)
+        w.writeheader()
+        for r in old + rows:
+            w.writerow(r)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="full,solve,sweep,scaling")
+    ap.add_argument("--src", default=None, help="another source tree (PYTHONPATH) for full, solve and scaling")
+    ap.add_argument("--label", default="issue18")
+    ap.add_argument("--end", type=int, default=2060)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    sections = set(a.only.split(","))
+    if a.src:
+        env = {**os.environ, "PYTHONPATH": str(Path(a.src).resolve())}
+        out = subprocess.run([sys.executable, __file__, "--only", a.only, "--label", a.label, "--end", str(a.end),
+                              "--variants", "all options", "--json"], env=env, check=True, capture_output=True, text=True,
+                             cwd=a.src)
+        rows = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+        write(rows, sections, a.label)
+        return
+    import cge  # noqa: F401  (sets PYOMO_CONFIG_DIR)
+    rows = []
+    variants = a.variants.split(",")
+    if "full" in sections:
+        rows += full(a.label, (2,) if a.json else (1, 2))
+    if "solve" in sections:
+        rows += solve_split(a.label, a.end, variants)
+    if "sweep" in sections:
+        rows += sweeps(a.label)
+    if "scaling" in sections:
+        rows += scaling(a.label)
+    if a.json:
+        for r in rows:
+            print(json.dumps(r))
+        return
+    write(rows, sections, a.label)
+
+
+if __name__ == "__main__":
+    main()
