@@ -19,8 +19,9 @@ previous year's solution).  Between years:
   carries last year's real-wage deviation forward;
 * the baseline (forecast closure) makes ALAB, ESAV, FSW, AELEC and TGEN endogenous to hit the
   GDP path, the IEA outlook's final energy, coal use and generation, and normal returns on the
-  planned power capacity; CO2 is a result (every fuel keeps its 2017 emission factor, ARES = 1)
-  and AEEI and the capital-cost decline follow sourced paths; policy runs fix them at the baseline values.
+  planned power capacity; CO2 follows the paper's row and the residual index ARES (reported CO2 over
+  physical CO2 at 2017 emission factors) is what the named mechanisms leave; AEEI and the
+  capital-cost decline follow sourced paths; policy runs fix them at the baseline values.
 """
 from __future__ import annotations
 
