@@ -71,12 +71,11 @@ class FlowValues:
     Mirrors :func:`cge.model.production.add_production`'s CES demand
     ``XA = twist x Q_parent (P_parent / PU)**sigma`` and the power block's logit
     ``XA = Q_GEN x (TWh_total / TWh0_t) x s0_t TGEN_t PU**(-sigma) / sum_k s0_k TGEN_k PU_k**(-sigma)``,
-    with ``PU = PA + cover x CTAX x PNUM x ARES x coef / 1000``; coefficients are gathered once,
+    with ``PU = PA + cover x CTAX x PNUM x coef / 1000``; coefficients are gathered once,
     values read from the variables at each call (tests check it against Pyomo's own evaluation)."""
 
     def __init__(self, m: pyo.ConcreteModel, flows: list[tuple[str, str]]) -> None:
         from .model.base import parent
-        from .model.production import ELECTRIFY
         cal = m._cal
         coef = cal.co2coef
         self.m, self.flows = m, list(flows)
@@ -97,11 +96,9 @@ class FlowValues:
         self.c = np.array([cf(i, j) for i, j in self.flows]) / 1000.0
         self.nest = np.zeros(n, dtype=int)
         self.sigma = np.zeros(n)
-        self.kind = np.zeros(n, dtype=int)      # 0 no twist, 1 twisted down (f), 2 the others (1 - theta f)/(1 - theta)
-        self.elec = np.zeros(n, dtype=bool)     # the twist is FSW ** ELECTRIFY (energy nests) rather than FSW
+        self.kind = np.zeros(n, dtype=int)      # 0 no twist, 1 twisted (f / norm), 2 the others (1 / norm)
         self.theta = np.zeros(n)
         self.is_logit = np.zeros(n, dtype=bool)
-        self.electrify = ELECTRIFY
         for k, (i, j) in enumerate(self.flows):
             par = parent(m, j, f"c:{i}")
             self.nest[k] = npos[(j, par)]
@@ -112,8 +109,9 @@ class FlowValues:
             tw = m._twists.get((j, par))
             if tw is not None:
                 down, theta = tw
+                if par != "NEL":   # commodities sit in fuel nests (FSW); energy and KE twists move sub-nests
+                    raise NotImplementedError(f"twisted commodity {i} of {j} in nest {par}")
                 self.kind[k] = 1 if f"c:{i}" in down else 2
-                self.elec[k] = par != "NEL"
                 self.theta[k] = theta
         self.logit = None
         if self.is_logit.any():
@@ -134,14 +132,14 @@ class FlowValues:
         m, val = self.m, Extractor.values
         pa = val(self.pa)
         cover = np.array([pyo.value(m.cover[u]) for u in self.users])
-        tax = float(m.CTAX.value) * float(m.PNUM.value) * float(m.ARES.value)
+        tax = float(m.CTAX.value) * float(m.PNUM.value)
         q, p = val(self.q), val(self.p)
         pu = pa[self.i_pa] + cover[self.u_pos] * tax * self.c
         ps = p[self.nest]
         xa = q[self.nest] * np.where(self.sigma == 0.0, 1.0, (ps / pu) ** self.sigma)
         f = float(m.FSW.value)
-        f = np.where(self.elec, f ** self.electrify, f)
-        tw = np.where(self.kind == 1, f, np.where(self.kind == 2, (1 - self.theta * f) / np.where(self.kind == 2, 1 - self.theta, 1.0), 1.0))
+        norm = self.theta * f + 1 - self.theta
+        tw = np.where(self.kind == 1, f / norm, np.where(self.kind == 2, 1 / norm, 1.0))
         xa = xa * tw
         if self.logit is not None:
             lg = self.logit
