@@ -250,7 +250,9 @@ class Model:
         return self._extract()
 
     def set_closure(self, closure: str | Closure) -> None:
-        """Swap the closure (data only) and re-check squareness."""
+        """Swap the closure (data only) and re-check squareness; the compiled NLP is kept (only
+        bounds change). After a structural change (equations activated or deactivated, a mutable
+        parameter set) call ``self.solver.invalidate()``."""
         self.closure = closure if isinstance(closure, Closure) else load_closure(closure)
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
