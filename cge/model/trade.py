@@ -1,4 +1,9 @@
-"""Trade block: Armington imports and CET exports for a small open economy."""
+"""Trade block: Armington imports and CET exports for a small open economy, with import duties.
+
+Imports ``imp0`` are valued CIF in the SAM (row ``row``), duties ``tariff0`` sit in row ``tariff``;
+the duty rate ``tm = tariff0 / imp0`` is an always-fixed variable (shocked like data, no recompilation).
+The domestic price of imports ``PM = PWM ER (1 + tm) / (1 + tm0)`` is an index, 1 at the benchmark.
+"""
 from __future__ import annotations
 
 import pyomo.environ as pyo
@@ -14,10 +19,21 @@ def add_trade(m) -> None:
     m.PWM = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="world import price (foreign currency)")
     m.PWE = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="world export price (foreign currency)")
     sarm, ocet = cal.elasticity["sigma_arm"], cal.elasticity["omega_cet"]
-    xd0, m0, e0, xa0, xp0 = cal.xd0, cal.imp0, cal.exp0, cal.xa0, cal.xp0
+    xd0, e0, xa0, xp0 = cal.xd0, cal.exp0, cal.xa0, cal.xp0
+    tm0 = cal.tm0
+    m0 = cal.imp0 + cal.tariff0              # imports at domestic (duty-paid) benchmark prices
+    m.tm = pyo.Var(m.I, initialize={i: float(tm0[i]) for i in cal.sectors}, bounds=(0, None),
+                   doc="ad-valorem import duty rate on the CIF value (fraction; always fixed, shocked as data)")
+    m.tm.fix()
+    m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("tm",)
+    m.PM = pyo.Expression(m.I, rule=lambda mm, i: m.PWM[i] * m.ER * (1 + m.tm[i]) / (1 + float(tm0[i])),
+                          doc="domestic price of imports incl. duty (index, 1 at the benchmark)")
+    m.TARREV = pyo.Expression(
+        expr=sum(m.tm[i] * m.PWM[i] * m.ER * m.XM[i] * float(cal.imp0[i]) for i in cal.sectors if cal.imp0[i] > 0),
+        doc="import duty revenue, billion yuan")
 
     def pm(i):
-        return m.PWM[i] * m.ER
+        return m.PM[i]
 
     def pe(i):
         return m.PWE[i] * m.ER
