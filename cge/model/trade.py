@@ -89,3 +89,10 @@ def add_trade(m) -> None:
         return m.PX[i] * m.XP[i] * xp0[i] == m.PD[i] * m.XD[i] * xd0[i] + pe(i) * m.XE[i] * e0[i]
     m.eq_px = pyo.Constraint(m.I, rule=eq_px, doc="output price from CET revenue")
     reg.add("trade", "eq_px", "PX")
+
+
+def reset_duties(m) -> None:
+    """Import duty rates back to the benchmark (the year loop applies the scenario's shocks after this)."""
+    tm0 = m._cal.tm0
+    for i in m.tm:
+        m.tm[i].set_value(float(tm0[i]))
