@@ -43,7 +43,7 @@ import pytest
 import calibration as C
 import cge
 import sam
-from cge.model.closure import CLOSURE_DIR
+from cge.model.closure import CLOSURE_DIR, load_closure
 from cge.solve import residuals
 from sam.errors import InputError
 
@@ -255,3 +255,51 @@ def test_china_duty_abolition_signs(china_cal):
     assert ds.imports_sector.sel(**t).item() > b.imports_sector.sel(**t).item()
     assert ds.price_import.sel(**t).item() < 1.0 and ds.price.sel(**t).item() < 1.0
     assert ds.tariff_revenue.item() < b.tariff_revenue.item() - 0.9 * china_cal.tariff0["TREQ"]
+
+
+# ----------------------------------------------------------------------------- duty shocks in scenario files
+
+
+def _scenario(tmp_path, shock: str):
+    body = ('name="T"\nstart_year = 2022\n[carbon_price]\n2022 = 50\n2030 = 130\n[[shocks]]\n' + shock)
+    p = tmp_path / "T.toml"
+    p.write_text(body)
+    return p
+
+
+def test_tm_shock_in_a_scenario_file(tmp_path):
+    from cge.scenarios import load_scenario
+    sc = load_scenario(_scenario(tmp_path, 'variable = "tm"\nvalue = 0.0\nmode = "set"\nfrom_year = 2025\ncommodities = ["TREQ", "FOOD"]\n'))
+    model = cge.Model(toy2_cal())
+    assert [v.name for v in sc.shocks[0].targets(model.m.tm)] == []            # no TREQ/FOOD in the toy
+    sc2 = load_scenario(_scenario(tmp_path, 'variable = "tm"\nvalue = 0.5\nfrom_year = 2025\n'))
+    assert len(sc2.shocks[0].targets(model.m.tm)) == 3                          # all commodities
+    # the year loop resets the 2017 rates before a scale shock, so it does not compound
+    from cge.model.trade import reset_duties
+    for _ in range(3):
+        reset_duties(model.m)
+        for v in sc2.shocks[0].targets(model.m.tm):
+            v.set_value(0.5 * v.value)
+    assert model.m.tm["AGR"].value == pytest.approx(0.5 * 2 / 18)
+
+
+@pytest.mark.parametrize("shock, message", [
+    ('variable = "tm"\nvalue = 0.0\nmode = "set"\nfrom_year = 2025\ncommodities = ["NOPE"]\n',
+     r"T\.toml.*field shocks\.0\.commodities: unknown commodity 'NOPE'"),
+    ('variable = "G"\nvalue = 1.1\nfrom_year = 2025\ncommodities = ["TREQ"]\n',
+     r"field shocks\.0\.commodities: 'G' is not indexed by commodity"),
+])
+def test_bad_tm_shock_names_file_and_field(tmp_path, shock, message):
+    from cge.scenarios import load_scenario
+    with pytest.raises(InputError, match=message):
+        load_scenario(_scenario(tmp_path, shock))
+
+
+def test_bad_closure_option_is_one_clear_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('fixed = ["K", "LS"]\n[options]\ncapital = "flying"\n')
+    with pytest.raises(InputError, match=r"bad\.toml: field 'options.capital': 'flying' is not one of \['specific', 'mobile'\]"):
+        load_closure(str(bad))
+    bad.write_text('fixed = ["K", "LS"]\n[options]\ncapital = "mobile"\n')
+    with pytest.raises(InputError, match=r"bad\.toml: field 'fixed': capital = 'mobile' needs \['KS'\] fixed"):
+        load_closure(str(bad))
