@@ -101,7 +101,8 @@ def load_process_co2(data_dir: Path | str | None = None) -> pd.Series:
 
 
 def load_import_use(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """Imported part (billion yuan) of each commodity flow: commodity labels x user labels of the SAM."""
+    """Imported part (billion yuan) of each commodity flow: commodity labels x user labels of the SAM,
+    valued like the NBS table (duty-inclusive: row sums = CIF imports + import duties of the SAM)."""
     return _read_matrix(Path(data_dir or DATA_DIR) / IMPORT_FILE)
 
 
