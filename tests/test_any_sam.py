@@ -303,3 +303,20 @@ def test_bad_closure_option_is_one_clear_line(tmp_path):
     bad.write_text('fixed = ["K", "LS"]\n[options]\ncapital = "mobile"\n')
     with pytest.raises(InputError, match=r"bad\.toml: field 'fixed': capital = 'mobile' needs \['KS'\] fixed"):
         load_closure(str(bad))
+
+
+def test_labour_closures_fixed_supply_and_fixed_real_wage():
+    """Labour as closure data: with a fixed supply the wage moves and employment stays; with a fixed
+    real wage employment moves and the real wage stays (a duty cut on the toy)."""
+    fixed = cge.Model(toy2_cal(), "standard")
+    fixed.solve(0.0, tm=0.0)
+    m = fixed.m
+    assert pyo.value(m.LS) == pytest.approx(1.0, abs=1e-12)
+    assert abs(pyo.value(m.W / m.PNUM) - 1) > 1e-4
+    rw = cge.Model(toy2_cal(), "real_wage")
+    rw.solve(0.0, tm=0.0)
+    m = rw.m
+    assert pyo.value(m.W / m.PNUM) == pytest.approx(1.0, rel=1e-10) and pyo.value(m.WADJ) == 0.0
+    assert abs(pyo.value(m.LS) - 1) > 1e-4
+    labour = sum(rw.cal.lab0[j] * pyo.value(m.L[j]) for j in rw.cal.sectors)
+    assert labour == pytest.approx(float(rw.cal.lab0.sum()) * pyo.value(m.LS), rel=1e-10)
