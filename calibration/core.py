@@ -54,11 +54,23 @@ class Calibration:
     elasticity: dict[str, pd.Series] = field(default_factory=dict)   # parameter -> by sector
     elasticity_table: pd.DataFrame | None = None
     power: pd.DataFrame | None = None   # generation technologies: twh (TWh) and gw (GW) in 2017
+    households: list[str] = field(default_factory=lambda: list(HOUSEHOLDS))   # from sam.accounts(), SAM order
+    tariff0: pd.Series | None = None    # import duties by commodity (billion yuan); imp0 is then CIF
+    has_ent: bool = True                # the SAM has an enterprise account ``ent``
+
+    def __post_init__(self) -> None:
+        if self.tariff0 is None:
+            self.tariff0 = pd.Series(0.0, index=self.sectors)
+
+    @property
+    def tm0(self) -> pd.Series:
+        """Benchmark ad-valorem import duty rate on the CIF value (0 where there are no imports)."""
+        return (self.tariff0 / self.imp0.where(self.imp0 > 0, 1.0)).where(self.imp0 > 0, 0.0)
 
     @property
     def users(self) -> list[str]:
         """Users that can burn fuel: activities plus households."""
-        return self.sectors + HOUSEHOLDS
+        return self.sectors + self.households
 
     def benchmark_co2(self) -> float:
         """Total benchmark CO2 (combustion + process), Mt."""
@@ -107,6 +119,45 @@ def load_power(sectors: list[str], role: pd.Series, path: Path | None = None) ->
     return df.set_index("code").loc[gen, cols].astype(float)
 
 
+# (row kind, column kind) of the SAM cells the model uses; any other non-zero cell is an error
+USED_CELLS = {
+    ("commodity", "activity"): "intermediate use", ("activity", "commodity"): "domestic output (diagonal only)",
+    ("factor", "activity"): "value added", ("tax", "activity"): "production tax (ptax only)",
+    ("commodity", "household"): "household consumption", ("commodity", "government"): "government consumption",
+    ("commodity", "savings"): "fixed investment", ("commodity", "inventories"): "change in inventories",
+    ("commodity", "rest_of_world"): "exports", ("rest_of_world", "commodity"): "imports (CIF)",
+    ("tax", "commodity"): "import duties (tariff only)", ("household", "factor"): "factor income of households",
+    ("enterprise", "factor"): "factor income of enterprises", ("government", "tax"): "tax revenue",
+    ("household", "enterprise"): "distributed profits", ("government", "enterprise"): "enterprise tax and property income",
+    ("savings", "enterprise"): "enterprise saving", ("rest_of_world", "enterprise"): "enterprise payments abroad",
+    ("household", "government"): "government transfers", ("savings", "government"): "government saving",
+    ("government", "household"): "direct taxes", ("savings", "household"): "household saving",
+    ("rest_of_world", "household"): "household transfers abroad", ("household", "rest_of_world"): "transfers from abroad",
+    ("enterprise", "rest_of_world"): "primary income from abroad", ("savings", "rest_of_world"): "foreign saving",
+    ("inventories", "savings"): "finance of inventories",
+}
+
+
+def check_cells(S: pd.DataFrame, acc: pd.DataFrame, where: str = "SAM") -> None:
+    """Every non-zero cell is one the model uses, else an error naming the account and the cell."""
+    kind = acc["kind"].to_dict()
+    for r, c in zip(*np.nonzero(S.to_numpy())):
+        row, col = S.index[r], S.columns[c]
+        key = (kind[row], kind[col])
+        ok = key in USED_CELLS
+        if key == ("activity", "commodity"):
+            ok = row[2:] == col[2:]
+        elif key == ("tax", "activity"):
+            ok = row == "ptax"
+        elif key == ("tax", "commodity"):
+            ok = row == "tariff"
+        elif key == ("factor", "activity"):
+            ok = row in ("lab", "cap")
+        if not ok:
+            raise InputError(f"{where}: account {col!r} pays {row!r} {S.iat[r, c]:g} (cell row {row!r}, column {col!r}), "
+                             f"a {kind[col]} -> {kind[row]} flow the model does not use; remove it or map it to a used cell")
+
+
 def _is_shipped(S: pd.DataFrame) -> bool:
     """True when ``S`` is the shipped 2017 SAM (same accounts and values)."""
     ref = samlib.load_sam()
@@ -125,6 +176,15 @@ def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None
     S = samlib.load_sam() if sam is None else sam
     shipped = sam is None or _is_shipped(sam)
     samlib.check_balance(S)
+    acc = samlib.accounts(S)
+    check_cells(S, acc)
+    households = list(acc.index[acc["kind"] == "household"])
+    if not households:
+        raise InputError("SAM: no household account (labels hh_<name>)")
+    for need in ("lab", "cap", "gov", "sav", "row"):
+        if need not in acc.index:
+            raise InputError(f"SAM: account {need!r} is missing")
+    has_ent = "ent" in acc.index
     sectors = samlib.sectors_of(S)
     a = [f"a_{s}" for s in sectors]
     c = [f"c_{s}" for s in sectors]
@@ -134,22 +194,29 @@ def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None
     z0 = pd.DataFrame(S.loc[c, a].to_numpy(), index=sectors, columns=sectors)
     lab0 = pd.Series(S.loc["lab", a].to_numpy(), index=sectors)
     cap0 = pd.Series(S.loc["cap", a].to_numpy(), index=sectors)
-    tp = pd.Series(S.loc["ptax", a].to_numpy(), index=sectors) / xp0
+    tp = (pd.Series(S.loc["ptax", a].to_numpy(), index=sectors) / xp0 if "ptax" in acc.index
+          else pd.Series(0.0, index=sectors))
     col = lambda k: pd.Series(S.loc[c, k].to_numpy(), index=sectors)
-    hh0 = pd.DataFrame({h: col(h) for h in HOUSEHOLDS})
-    gov0, inv0, stk0, exp0 = col("gov"), col("sav"), col("stk"), col("row")
-    imp0 = pd.Series(S.loc["row", c].to_numpy(), index=sectors)
+    hh0 = pd.DataFrame({h: col(h) for h in households})
+    zero = pd.Series(0.0, index=sectors)
+    gov0, inv0, exp0 = col("gov"), col("sav"), col("row")
+    stk0 = col("stk") if "stk" in acc.index else zero
+    imp0 = pd.Series(S.loc["row", c].to_numpy(), index=sectors)                # CIF
+    tariff0 = pd.Series(S.loc["tariff", c].to_numpy(), index=sectors) if "tariff" in acc.index else zero
+    bad = tariff0[(tariff0 != 0) & (imp0 <= 0)]
+    if len(bad):
+        raise InputError(f"SAM: cell row 'tariff', column 'c_{bad.index[0]}': import duty {bad.iloc[0]:g} on a commodity without imports")
     xd0 = xp0 - exp0
     if (xd0 < -1e-9).any():
         raise InputError(f"SAM: exports of {xd0.idxmin()} exceed its output")
-    xa0 = xd0 + imp0
-    inst = ["lab", "cap", "ptax", "tariff"] + HOUSEHOLDS + ["ent", "gov", "sav", "row"]
-    transfers = S.loc[inst, inst].copy()
+    xa0 = xd0 + imp0 + tariff0                                                 # absorption at domestic prices
+    inst = ["lab", "cap", "ptax", "tariff"] + households + ["ent", "gov", "sav", "row"]
+    transfers = S.reindex(index=inst, columns=inst).fillna(0.0)
     if co2 is None:
-        co2 = samlib.load_co2() if shipped else pd.DataFrame(0.0, index=sectors, columns=sectors + HOUSEHOLDS)
+        co2 = samlib.load_co2() if shipped else pd.DataFrame(0.0, index=sectors, columns=sectors + households)
     if process is None:
         process = samlib.load_process_co2() if shipped else pd.Series(0.0, index=sectors)
-    co2 = co2.reindex(index=sectors, columns=sectors + HOUSEHOLDS).fillna(0.0)
+    co2 = co2.reindex(index=sectors, columns=sectors + households).fillna(0.0)
     flows = pd.concat([z0, hh0], axis=1)
     if ((co2 > 0) & (flows <= 0)).to_numpy().any():
         i, j = np.argwhere(((co2 > 0) & (flows <= 0)).to_numpy())[0]
@@ -167,4 +234,4 @@ def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None
         role[k] = v
     return Calibration(sectors, S, xp0, z0, role, load_feedstock(sectors), lab0, cap0, tp,
                        hh0, gov0, inv0, stk0, exp0, imp0, xd0, xa0, transfers, co2, co2coef, process0,
-                       elast, el, load_power(sectors, role))
+                       elast, el, load_power(sectors, role), households, tariff0, has_ent)

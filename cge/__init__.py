@@ -12,7 +12,7 @@ def __getattr__(name: str):
         from . import api
         return getattr(api, name)
     if name in ("load_closure", "Closure"):
-        from . import closure
+        from .model import closure
         return getattr(closure, name)
     if name == "run":
         from .runner import run

@@ -15,7 +15,10 @@ SHOCKS = {"tp": "production tax rate by sector (dict or scalar)", "LS": "labour 
           "K": "capital stock index by sector (dict or scalar)", "PNUM": "numeraire level",
           "ER": "exchange rate (when it is the numeraire)", "EMI": "emission cap, Mt (cap closure)",
           "G": "real government consumption index", "FSAV": "foreign saving index",
-          "RECYC": "share of carbon revenue recycled lump-sum to households"}
+          "RECYC": "share of carbon revenue recycled lump-sum to households",
+          "tm": "import duty rate by commodity, fraction of the CIF value (dict or scalar)",
+          "KS": "supply of mobile capital index (mobile-capital closures)",
+          "GSAVSH": "government saving rate index (closures that fix it)"}
 
 
 @dataclass
@@ -29,7 +32,8 @@ class Solution:
     def to_xarray(self, r: dict | None = None) -> xr.Dataset:
         """Key results with units: ``co2`` (Mt), ``gdp`` (real, bn yuan 2017), ``output``, ``price``...
         (``r``: the values from :meth:`Model.extract` when the caller already has them)."""
-        ds = xr.Dataset(self.values(r), coords={"sector": list(self.model.cal.sectors)})
+        ds = xr.Dataset(self.values(r), coords={"sector": list(self.model.cal.sectors),
+                                                "household": list(self.model.cal.households)})
         ds.attrs.update(ipopt_iterations=self.info.iterations, solve_seconds=self.info.seconds,
                         closure=self.model.closure.name)
         return ds
@@ -51,6 +55,7 @@ class Solution:
                 "imports": ((), r["imports"], {"units": "billion yuan, 2017 prices", "long_name": "real imports"}),
                 "employment": ((), r["employment"], {"units": "index, 2017 = 1", "long_name": "employment (labour demand index)"}),
                 "carbon_price": ((), self.carbon_price, {"units": "yuan per t CO2, 2017 prices"}),
+                **_general_results(r),
                 "carbon_revenue": ((), float(m.CREV.value), {"units": "billion yuan"}),
                 "wage": ((), float(m.W.value), {"units": "index"}),
                 "exchange_rate": ((), float(m.ER.value), {"units": "index"}),
@@ -151,6 +156,29 @@ class FlowValues:
         return xa
 
 
+# the results a general CGE engine reports: name -> (dims, units, long name); metadata in cge/data/variables.csv
+GENERAL = {
+    "consumption_sector": (("sector",), "billion yuan, 2017 prices", "real household consumption by commodity (all households)"),
+    "consumption_household": (("sector", "household"), "billion yuan, 2017 prices", "real consumption by commodity and household"),
+    "gov_demand": (("sector",), "billion yuan, 2017 prices", "real government consumption by commodity"),
+    "inv_demand": (("sector",), "billion yuan, 2017 prices", "real fixed investment demand by commodity"),
+    "imports_sector": (("sector",), "billion yuan, 2017 prices (CIF)", "real imports by commodity"),
+    "exports_sector": (("sector",), "billion yuan, 2017 prices", "real exports by commodity"),
+    "price_domestic": (("sector",), "index, 2017 = 1", "price of domestic output sold at home"),
+    "price_import": (("sector",), "index, 2017 = 1", "domestic price of imports incl. import duty"),
+    "price_export": (("sector",), "index, 2017 = 1", "export price in yuan"),
+    "tariff_rate": (("sector",), "fraction of the CIF value", "import duty rate"),
+    "tariff_revenue": ((), "billion yuan", "import duty revenue"),
+    "utility": (("household",), "index, 2017 = 1", "household utility (Cobb-Douglas index of consumption, 2017 budget shares)"),
+    "ev": (("household",), "billion yuan, 2017 prices", "equivalent variation relative to the 2017 benchmark"),
+}
+
+
+def _general_results(r: dict) -> dict:
+    """The GENERAL results of an extraction as xarray variable specs."""
+    return {k: (dims, r[k], {"units": u, "long_name": ln}) for k, (dims, u, ln) in GENERAL.items()}
+
+
 class Extractor:
     """Key results as numpy arrays from the model's variables (coefficients gathered once)."""
 
@@ -182,6 +210,23 @@ class Extractor:
         self.xp0 = cal.xp0.reindex(S).to_numpy(dtype=float)
         self.proc0 = cal.process0.reindex(S).to_numpy(dtype=float)
         self.inv0 = float(cal.inv0.sum())
+        H = list(cal.households)
+        self.H = H
+        self.cf_pos = np.array([pos[i] for (i, _) in m.CF], dtype=int)
+        self.cf_h = np.array([H.index(h) for (_, h) in m.CF], dtype=int)
+        cons0 = cal.hh0.sum(axis=0)
+        self.cons0 = np.array([float(cons0[h]) for h in H])
+        self.cf_share = np.array([float(cal.hh0.loc[i, h]) / float(cons0[h]) for (i, h) in m.CF])
+        self.gov0 = cal.gov0.reindex(S).to_numpy(dtype=float)
+        self.inv0v = cal.inv0.reindex(S).to_numpy(dtype=float)
+        self.qg = [m.QG[i] for i in S]
+        self.qinv = [m.QINV[i] for i in S]
+        self.im_pos = np.array([pos[i] for i in m.IM], dtype=int)
+        self.ex_pos = np.array([pos[i] for i in m.EX], dtype=int)
+        self.pd = [m.PD[i] for i in S]
+        self.pm = [m.PM[i] for i in S]
+        self.pwe = [m.PWE[i] for i in S]
+        self.tm = [m.tm[i] for i in S]
         self.aproc = [m.APROC[j] for j in m.PROCI]
         self.proc_pos = np.array([pos[j] for j in m.PROCI], dtype=int)
 
@@ -194,6 +239,27 @@ class Extractor:
         """Real output, prices, CO2 by sector and household, GDP and the expenditure totals."""
         m, val = self.m, self.values
         xp = val(self.xp)
+        n = len(self.S)
+        c = val(self.c)
+        cons = self.c0 * c
+        by_hh = np.zeros((n, len(self.H)))
+        np.add.at(by_hh, (self.cf_pos, self.cf_h), cons)
+        logu = np.bincount(self.cf_h, self.cf_share * np.log(np.maximum(c, 1e-300)), len(self.H))
+        util = np.exp(logu)
+        ev = lambda v: np.fromiter((pyo.value(x) for x in v), dtype=float, count=len(v))
+        imp = np.zeros(n)
+        imp[self.im_pos] = self.imp0 * val(self.xm)
+        exp = np.zeros(n)
+        exp[self.ex_pos] = self.exp0 * val(self.xe)
+        er = float(m.ER.value)
+        general = {
+            "consumption_sector": by_hh.sum(axis=1), "consumption_household": by_hh,
+            "gov_demand": self.gov0 * ev(self.qg), "inv_demand": self.inv0v * ev(self.qinv),
+            "imports_sector": imp, "exports_sector": exp,
+            "price_domestic": val(self.pd), "price_import": ev(self.pm), "price_export": val(self.pwe) * er,
+            "tariff_rate": val(self.tm), "tariff_revenue": float(pyo.value(m.TARREV)),
+            "utility": util, "ev": self.cons0 * (util - 1.0),
+        }
         aproc = np.ones(len(self.S))
         aproc[self.proc_pos] = val(self.aproc)
         ares = float(m.ARES.value)
@@ -214,6 +280,7 @@ class Extractor:
             "exports": float(self.exp0 @ val(self.xe)),
             "imports": float(self.imp0 @ val(self.xm)),
             "employment": float(self.lab0 @ val(self.lab)) / float(self.lab0.sum()),
+            **general,
         }
 
 
@@ -222,8 +289,8 @@ class Model:
 
     def __init__(self, calibration, closure: str | Closure = "standard") -> None:
         self.cal = calibration
-        self.m = build_model(calibration)
         self.closure = closure if isinstance(closure, Closure) else load_closure(closure)
+        self.m = build_model(calibration, options=self.closure.structure())
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
         self.solver = InMemorySolver(self.m)
@@ -250,10 +317,20 @@ class Model:
         return self._extract()
 
     def set_closure(self, closure: str | Closure) -> None:
-        """Swap the closure (data only) and re-check squareness; the compiled NLP is kept (only
-        bounds change). After a structural change (equations activated or deactivated, a mutable
-        parameter set) call ``self.solver.invalidate()``."""
-        self.closure = closure if isinstance(closure, Closure) else load_closure(closure)
+        """Swap the closure (data only) and re-check squareness. A closure with other equations
+        (its ``structure``) rebuilds the model, values carried over by name; otherwise the compiled
+        NLP is kept (only bounds change). After a structural change of your own (equations activated
+        or deactivated, a mutable parameter set) call ``self.solver.invalidate()``."""
+        new = closure if isinstance(closure, Closure) else load_closure(closure)
+        if new.structure() != self.closure.structure():      # other equations: rebuild (values carried over by name)
+            old = {v.name: v.value for v in self.m.component_data_objects(pyo.Var)}
+            self.m = build_model(self.cal, options=new.structure())
+            for v in self.m.component_data_objects(pyo.Var):
+                if v.name in old and old[v.name] is not None:
+                    v.set_value(old[v.name], skip_validation=True)
+            self.solver = InMemorySolver(self.m)
+            self._extract = None
+        self.closure = new
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
         self.solver.refix()                      # new bounds of the compiled NLP, no recompilation

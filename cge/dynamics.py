@@ -33,6 +33,7 @@ import xarray as xr
 from sam.errors import InputError
 
 from .api import Extractor, Model
+from .model.trade import reset_duties
 from .model.capital import stock
 from .record import Recorder, YearRow
 from .drivers import BASE_YEAR, Drivers, load_drivers
@@ -168,10 +169,11 @@ class DynamicRun:
         """This year's fixed values: drivers (baseline) or baseline technology and the carbon
         price (policy), then the scenario's own shocks."""
         self._set_drivers(year, k, wdev_lag)
+        reset_duties(self.m)            # the 2017 duty rates, then this year's shocks (a scale does not compound)
         for shock in self.sc.shocks:
             if shock.active(year):
                 comp = getattr(self.m, shock.variable)
-                for v in (comp.values() if comp.is_indexed() else [comp]):
+                for v in shock.targets(comp):
                     v.set_value(shock.value * float(v.value) if shock.mode == "scale" else shock.value)
 
     def _set_drivers(self, year: int, k: np.ndarray, wdev_lag: float) -> None:

@@ -19,13 +19,15 @@ from .paths import shipped_scenarios, user_scenario_dirs
 
 SCENARIO_DIR = shipped_scenarios()      # the shipped scenarios (package data); user folders come first
 HORIZON = (2017, 2060)          # the years the driver data cover
+BY_COMMODITY = {"tm", "PWM", "PWE"}     # shockable variables indexed by commodity (``commodities = [...]``)
 RECYCLING_CLOSURE = {"lump_sum": "policy", "ptax": "policy_ptax", "gov": "policy_gov"}
 
 
 class Shock(BaseModel):
     """An exogenous change of a variable the closure holds fixed, from ``from_year`` (to
     ``to_year``, default the end): ``mode = "scale"`` multiplies the value the run would use
-    (1.05 = +5 %), ``mode = "set"`` replaces it (in the variable's own units, every index)."""
+    (1.05 = +5 %), ``mode = "set"`` replaces it (in the variable's own units, every index, or only the
+    ``commodities`` listed for a variable indexed by commodity, e.g. the import duty rate ``tm``)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     variable: str
@@ -33,6 +35,7 @@ class Shock(BaseModel):
     from_year: int
     to_year: int | None = None
     mode: Literal["scale", "set"] = "scale"
+    commodities: list[str] | None = None
 
     @model_validator(mode="after")
     def _years(self) -> "Shock":
@@ -45,6 +48,14 @@ class Shock(BaseModel):
     def active(self, year: int) -> bool:
         """Whether the shock applies in ``year``."""
         return self.from_year <= year and (self.to_year is None or year <= self.to_year)
+
+    def targets(self, comp) -> list:
+        """The variables (or variable entries) of model component ``comp`` the shock changes."""
+        if not comp.is_indexed():
+            return [comp]
+        if self.commodities is None:
+            return list(comp.values())
+        return [comp[c] for c in self.commodities if c in comp]
 
 
 class Scenario(BaseModel):
@@ -274,11 +285,21 @@ def _name_problems(sc: Scenario, sectors: list[str] | None) -> list[str]:
         known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
         out.append(f"field closure: unknown closure {sc.closure!r} (known: {known})")
         return out
+    from .model.closure import ALWAYS_FIXED
     closures = {sc.baseline_closure} if sc.kind == "baseline" else {sc.policy_closure}
     for k, s in enumerate(sc.shocks):
         if s.variable not in VAR_BLOCK:
             out.append(f"field shocks.{k}.variable: unknown variable {s.variable!r}")
             continue
+        if s.commodities is not None:
+            bad = [c for c in s.commodities if c not in sectors]
+            if bad:
+                out.append(f"field shocks.{k}.commodities: unknown commodity {bad[0]!r}")
+            if s.variable not in BY_COMMODITY:
+                out.append(f"field shocks.{k}.commodities: {s.variable!r} is not indexed by commodity "
+                           f"(those that are: {sorted(BY_COMMODITY)})")
+        if s.variable in ALWAYS_FIXED:
+            continue                       # exogenous data in every closure (the import duty rate tm)
         for name in closures:
             if s.variable not in load_closure(name).fixed:
                 out.append(f"field shocks.{k}.variable: {s.variable!r} is endogenous in closure "

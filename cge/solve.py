@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
+from ._env import point_pyomo_at_asl
+
+point_pyomo_at_asl()      # Pyomo may have been imported before cge: make the ASL library visible
+
 # second attempt when the first one fails (from the same start): adaptive barrier, 5x the iterations
 FALLBACK_OPTIONS = {"mu_strategy": "adaptive"}
 FALLBACK_ITER_FACTOR = 5
@@ -58,6 +62,7 @@ def residuals(m: pyo.ConcreteModel, n: int = 5) -> list[tuple[str, float]]:
 
 def solve(m: pyo.ConcreteModel, where: str = "", options: dict | None = None, tol: float = 1e-8) -> SolveInfo:
     """Solve with cyipopt; raise :class:`SolveError` (status + worst residuals) on failure."""
+    point_pyomo_at_asl()
     solver = pyo.SolverFactory("cyipopt")
     for k, v in {**IPOPT_OPTIONS, **(options or {})}.items():
         solver.config.options[k] = v
@@ -202,6 +207,7 @@ class InMemorySolver:
             v.setlb(val)
             v.setub(val)
         try:
+            point_pyomo_at_asl()
             self._nlp = PyomoNLP(self.m)
         finally:
             for v, lb, ub in saved:

@@ -5,8 +5,9 @@ Convention: ``SAM.loc[row, col]`` is a payment from account ``col`` to account `
 
 Accounts (labels): activities ``a_<code>``, commodities ``c_<code>``, factors ``lab`` (labour,
 compensation of employees) and ``cap`` (capital: depreciation plus operating surplus), taxes
-``ptax`` (net taxes on production) and ``tariff`` (import duties, a documented zero: the NBS
-table values imports inclusive of duties and does not separate them), institutions
+``ptax`` (net taxes on production) and ``tariff`` (import duties: the NBS table values imports
+inclusive of duties; :mod:`sam.customs` carves the 2017 customs duties out of the import row, so
+row ``row`` holds CIF imports and row ``tariff`` the duties, paid to the government), institutions
 ``hh_rural``, ``hh_urban``, ``ent`` (enterprises), ``gov``, then ``sav`` (savings-investment),
 ``stk`` (change in inventories) and ``row`` (rest of the world).
 
@@ -99,8 +100,9 @@ def institution_flows(inst: pd.DataFrame, path: Path) -> list[tuple[str, str, fl
     return out
 
 
-def build_sam(io65: ExtendedIO, inst: pd.DataFrame, inst_path: Path) -> pd.DataFrame:
-    """The balanced square SAM (billion yuan) from the 65-sector table and institutional flows."""
+def build_sam(io65: ExtendedIO, inst: pd.DataFrame, inst_path: Path, duty: pd.Series | None = None) -> pd.DataFrame:
+    """The balanced square SAM (billion yuan) from the 65-sector table and institutional flows;
+    ``duty`` (billion yuan by sector code, from :func:`sam.customs.duties`) goes to the tariff account."""
     T = io65.table
     S = io65.sectors
     labels = account_labels(S)
@@ -113,7 +115,12 @@ def build_sam(io65: ExtendedIO, inst: pd.DataFrame, inst_path: Path) -> pd.DataF
     sam.loc[c, a] = comp[S].to_numpy()                       # intermediate demand (composite)
     go = T[S].sum(axis=0).to_numpy()
     sam.loc[a, c] = np.diag(go)                              # domestic output sold to its commodity
-    sam.loc["row", c] = imp.sum(axis=1)                      # imports (incl. duties; tariff account zero)
+    duty_c = np.zeros(len(S)) if duty is None else duty.reindex(S).fillna(0.0).to_numpy()
+    if (duty_c > imp.sum(axis=1) + 1e-12).any():
+        k = int(np.argmax(duty_c - imp.sum(axis=1)))
+        raise InputError(f"import duty of {S[k]} ({duty_c[k]:g}) exceeds its imports ({imp.sum(axis=1)[k]:g})")
+    sam.loc["row", c] = imp.sum(axis=1) - duty_c             # imports CIF (the IO values include duties)
+    sam.loc["tariff", c] = duty_c                            # import duties
     sam.loc["lab", a] = T.loc["va:lab", S].to_numpy()
     sam.loc["cap", a] = (T.loc["va:dep", S] + T.loc["va:surp", S]).to_numpy()
     sam.loc["ptax", a] = T.loc["va:ptax", S].to_numpy()
@@ -122,7 +129,7 @@ def build_sam(io65: ExtendedIO, inst: pd.DataFrame, inst_path: Path) -> pd.DataF
         sam.loc[c, acct] = comp[k].to_numpy()
     sam.loc["stk", "sav"] = comp["stk"].sum()
     sam.loc["gov", "ptax"] = sam.loc["ptax", a].sum()
-    sam.loc["gov", "tariff"] = 0.0
+    sam.loc["gov", "tariff"] = float(duty_c.sum())
     sam.loc["ent", "cap"] = sam.loc["cap", a].sum()
     flows = institution_flows(inst, inst_path)
     shares = _shares(inst, inst_path)

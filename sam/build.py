@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import assemble, co2, energy, report
+from . import assemble, co2, customs, energy, report
 from .errors import BalanceError, InputError
 from .io_table import FINALS, ExtendedIO, extended_io42, load_io149
 from .loaders import CO2_FILE, DATA_DIR, IMPORT_FILE, PROCESS_FILE, SAM_FILE, check_balance
@@ -49,6 +49,8 @@ class BuildResult:
     co2_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     input_dir: Path = DATA_DIR
     checks: dict = field(default_factory=dict)
+    duties: pd.Series = field(default_factory=pd.Series)     # import duties by sector, billion yuan
+    duty_info: dict = field(default_factory=dict)
 
 
 def load_ef(raw_dir: Path, data_dir: Path) -> pd.Series:
@@ -119,13 +121,16 @@ def build(raw_dir: Path | str | None = None, data_dir: Path | str | None = None)
     io65, diag = split_table(io42, sectors65, specs, FINALS)
     inst_path = data / "institutions.csv"
     inst = assemble.load_institutions(inst_path)
-    sam = assemble.build_sam(io65, inst, inst_path)
+    imports = pd.Series(io65.table.loc[[f"m:{s}" for s in io65.sectors]].to_numpy().sum(axis=1), index=io65.sectors)
+    duty, duty_info = customs.duties(data, imports)
+    sam = assemble.build_sam(io65, inst, inst_path, duty)
     check_balance(sam, where="built SAM")
     imp = import_use_matrix(io65, list(sam.columns))
     flows = user_flows(sam, io65.sectors)
     comb, process, log = co2.allocate_co2(ceads, flows, sectors65, sec_map, fuel_map, data)
     res = BuildResult(sam, imp, comb, process, io42, io65, specs, diag, cshares, ceads, log)
     res.input_dir = data
+    res.duties, res.duty_info = duty, duty_info
     res.checks = report.checks(res)
     return res
 

@@ -71,7 +71,8 @@ def sectors_of(sam: pd.DataFrame) -> list[str]:
 
 def accounts(sam: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per SAM label: ``kind`` (activity, commodity, factor, tax, household, enterprise,
-    government, savings, inventories, rest_of_world) and ``code`` (sector code or empty)."""
+    government, savings, inventories, rest_of_world) and ``code`` (sector code or empty).
+    Households are the labels ``hh_<name>`` (any number); the enterprise account ``ent`` is optional."""
     sam = load_sam() if sam is None else sam
     rows = []
     for lab in sam.index:
@@ -81,6 +82,8 @@ def accounts(sam: pd.DataFrame | None = None) -> pd.DataFrame:
             rows.append((lab, "commodity", lab[2:]))
         elif lab in NON_SECTOR_KINDS:
             rows.append((lab, NON_SECTOR_KINDS[lab], ""))
+        elif lab.startswith("hh_"):                   # any number of households: hh_<name>
+            rows.append((lab, "household", ""))
         else:
             raise InputError(f"SAM: unknown account label {lab!r}")
     return pd.DataFrame(rows, columns=["label", "kind", "code"]).set_index("label")
@@ -98,7 +101,8 @@ def load_process_co2(data_dir: Path | str | None = None) -> pd.Series:
 
 
 def load_import_use(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """Imported part (billion yuan) of each commodity flow: commodity labels x user labels of the SAM."""
+    """Imported part (billion yuan) of each commodity flow: commodity labels x user labels of the SAM,
+    valued like the NBS table (duty-inclusive: row sums = CIF imports + import duties of the SAM)."""
     return _read_matrix(Path(data_dir or DATA_DIR) / IMPORT_FILE)
 
 

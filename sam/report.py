@@ -36,7 +36,7 @@ def national_totals(res) -> pd.DataFrame:
         "gross output": (sam.loc[a].sum().sum(), T42[codes].sum().sum()),
         "value added": (sam.loc[["lab", "cap", "ptax"], a].sum().sum(), T42.loc[[r for r in T42.index if r.startswith("va:")], codes].sum().sum()),
         "exports": (sam.loc[c, "row"].sum(), T42.loc[dm, "exp"].sum()),
-        "imports": (sam.loc["row", c].sum(), T42.loc[[f"m:{x}" for x in codes]].sum().sum()),
+        "imports incl. duties": (sam.loc["row", c].sum() + (sam.loc["tariff", c].sum() if "tariff" in sam.index else 0.0), T42.loc[[f"m:{x}" for x in codes]].sum().sum()),
         "household consumption": (sam.loc[c, ["hh_rural", "hh_urban"]].sum().sum(), T42.loc[dm, ["hh_rural", "hh_urban"]].sum().sum()),
         "government consumption": (sam.loc[c, "gov"].sum(), T42.loc[dm, "gov"].sum()),
         "gross fixed capital formation": (sam.loc[c, "sav"].sum(), T42.loc[dm, "gfcf"].sum()),
@@ -100,6 +100,8 @@ def checks(res) -> dict:
         "largest_coal_buyer": str(coal_buyers.idxmax()),
         "ras_iterations": res.diagnostics["iterations"],
         "ras_worst": res.diagnostics["worst"],
+        "import_duties_bn": float(sam.loc["tariff"].sum()),
+        "import_duties_control_bn": float(res.duty_info.get("total", float("nan"))) if getattr(res, "duty_info", None) else float("nan"),
     }
 
 
@@ -159,6 +161,7 @@ def render(res, data_dir: Path) -> str:
             f"iterations, worst relative error {ck['ras_worst']:.1e}, {res.diagnostics['adjustable']} free cells.", "",
             f"{len(adj)} cells changed by more than 0.1 % of their prior value:", "",
             "<details><summary>adjustments above 0.1 %</summary>", "", _md(adj, "{:,.6g}"), "", "</details>", ""]
+    out += duties_section(res, data_dir)
     comb, proc = res.co2, res.process
     out += ["## CO2 accounts", "",
             f"Combustion {ck['co2_combustion_Mt']:,.2f} Mt + process {ck['co2_process_Mt']:,.2f} Mt = "
@@ -175,3 +178,50 @@ def render(res, data_dir: Path) -> str:
     out += ["20 largest CO2 flows:", "", _md(top, "{:,.2f}"), "",
             "Process CO2 by activity (Mt):", "", _md(proc[proc > 0].rename("MtCO2").to_frame(), "{:,.2f}"), ""]
     return "\n".join(out) + "\n"
+
+
+def duties_section(res, data_dir: Path) -> list[str]:
+    """Import duties (total against the public-finance total, by commodity) and government property income."""
+    from . import customs
+    info = getattr(res, "duty_info", None) or {}
+    if not info:
+        return []
+    sam = res.sam
+    duty = sam.loc["tariff"]
+    duty = duty[duty != 0]
+    tot = float(duty.sum())
+    c = [l for l in duty.index]
+    tab = pd.DataFrame({"duty": duty, "imports_cif": sam.loc["row", c], "rate_on_cif_pct": 100 * duty / sam.loc["row", c]})
+    tab.index = [k[2:] for k in tab.index]
+    tab.index.name = "commodity"
+    out = ["## Import duties (tariff account)", "",
+           f"Customs duties in the SAM: {tot:,.3f} billion yuan, paid by the commodity accounts to `tariff` and by `tariff` "
+           f"to `gov`; the public-finance total (Ministry of Finance 2017 final accounts, line 关税) is {info['total']:,.3f} "
+           f"billion yuan: difference {100 * (tot / info['total'] - 1):+.4f} %. Status of that total in "
+           f"`sam/data/customs/customs_duties_2017.csv`: {info['total_status']} (source: {info['total_source']}).", "",
+           f"Cross-check: IMF GFS 'customs and other import duties' {info['gfs']:,.3f} billion yuan "
+           f"({100 * (info['gfs'] / info['total'] - 1):+.2f} % against the MoF line; status {info['gfs_status']}).", "",
+           "The NBS table values imports inclusive of duties, so the duties are carved out of the import row (row `row` "
+           "is CIF). Distribution (sam/data/customs/SOURCES.md, section 2): duty_i = T w_i / sum w, w_i = tau_i/(1+tau_i) M_i "
+           f"with tau_i the GTAP 11 applied rate (2017) and M_i the duty-inclusive imports; unscaled sum {info['unscaled']:,.1f} bn, "
+           f"scale factor {info['scale']:.4f} (assumption: the gap between GTAP's applied rates and the duty collected is the "
+           "same share for every commodity).", "",
+           "<details><summary>duties by commodity (billion yuan)</summary>", "", _md(tab, "{:,.3f}"), "", "</details>", ""]
+    try:
+        prop = customs.property_income(data_dir)
+    except Exception:  # noqa: BLE001 - the report still renders without it
+        return out
+    rec = prop[(prop["item"] == "property_income_total_2017_proxy") & prop["side"].str.startswith("sources")]
+    paid = prop[(prop["item"] == "property_income_total_2017_proxy") & prop["side"].str.startswith("uses")]
+    r19 = prop[(prop["item"] == "property_income_total") & prop["side"].str.startswith("sources")]
+    if len(rec) and len(paid) and len(r19):
+        rv, pv = float(rec["value"].iloc[0]) / 10, float(paid["value"].iloc[0]) / 10
+        out += ["## Government property income", "",
+                f"Received {rv:,.1f}, paid {pv:,.1f}, net {rv - pv:,.1f} billion yuan in 2017 (a proxy, status "
+                f"'{rec['status'].iloc[0]}': the 2019 flow of funds scaled by GDP; the 2019 table gives "
+                f"{float(r19['value'].iloc[0]) / 10:,.1f} billion yuan received). Source: {r19['source'].iloc[0]}. "
+                "Details and caveats: `sam/data/customs/SOURCES.md`, section 3, and `government_property_income_2017.csv`.", "",
+                "Not in the SAM: the 2017 value is a GDP-scaled 2019 proxy (10-20 % error expected), and putting it "
+                "in (enterprises -> government) would move about that much saving from enterprises to government and "
+                "change the model's results; it stays a reported figure until a 2017 flow-of-funds table is found.", ""]
+    return out

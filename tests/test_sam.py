@@ -107,8 +107,11 @@ def test_co2_totals_and_placement(built):
 def test_import_use_within_flows():
     S = sam.load_sam()
     imp = sam.load_import_use()
-    for c in imp.index:
-        assert abs(imp.loc[c].sum() - S.loc["row", c]) < 1e-6 * max(1.0, S.loc["row", c])
+    for c in imp.index:      # the import-use matrix is duty-inclusive (NBS valuation): CIF imports + duties
+        m = S.loc["row", c] + S.loc["tariff", c]
+        assert abs(imp.loc[c].sum() - m) < 1e-6 * max(1.0, m)
+    assert S.loc["tariff"].sum() == pytest.approx(299.785, rel=1e-9)       # MoF 2017 customs duties
+    assert S.loc["gov", "tariff"] == pytest.approx(299.785, rel=1e-9)
 
 
 def test_build_is_byte_for_byte(built, tmp_path):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from .base import HH, Registry
+from .base import Registry
 from .carbon import add_carbon, add_carbon_accounts
 from .clearing import add_clearing
 from .energy import add_energy_accounts
@@ -27,11 +27,13 @@ from .production import add_production, add_technology
 from .trade import add_trade
 
 
-def build_model(cal, reg: Registry | None = None) -> pyo.ConcreteModel:
-    """The full model for a calibration: sets, parameters, variables and all blocks."""
+def build_model(cal, reg: Registry | None = None, options: dict | None = None) -> pyo.ConcreteModel:
+    """The full model for a calibration: sets, parameters, variables and all blocks. ``options``: the
+    structural options of the closure (capital mobility, government and investment demand forms)."""
     reg = reg or Registry()
     m = pyo.ConcreteModel(name="cge")
     m._cal, m._reg, m._trees = cal, reg, build_trees(cal)
+    m._options = dict(options or {})
     add_sets(m)
     add_carbon(m)
     add_prices(m)
@@ -56,7 +58,8 @@ def add_sets(m) -> None:
     """Sectors, households, production nests and input flows (sparse, from the SAM)."""
     cal = m._cal
     m.I = pyo.Set(initialize=cal.sectors, ordered=True, doc="commodities = activities (SAM codes)")
-    m.H = pyo.Set(initialize=HH, ordered=True, doc="households")
+    HH = list(cal.households)
+    m.H = pyo.Set(initialize=HH, ordered=True, doc="households (the SAM's hh_ accounts)")
     nests = [(j, n) for j, t in m._trees.items() for n in t]
     m.N = pyo.Set(initialize=nests, dimen=2, doc="(activity, nest) pairs with positive base value")
     flows = [(i, j) for j in cal.sectors for i in cal.sectors if cal.z0.loc[i, j] > 0]
@@ -82,7 +85,7 @@ def add_prices(m) -> None:
     m.TPADJ = pyo.Var(initialize=1.0, bounds=(0, None), doc="uniform scaling of production tax rates (recycling via tax cuts)")
     m.CTAXN = pyo.Expression(expr=m.CTAX * m.PNUM, doc="nominal carbon price (indexed by the numeraire)")
     coef = cal.co2coef
-    users = list(cal.sectors) + HH
+    users = list(cal.sectors) + list(cal.households)
     m.U = pyo.Set(initialize=users, doc="users of commodities who may pay the carbon price (activities, households)")
     m.cover = pyo.Param(m.U, initialize=1.0, mutable=True, within=pyo.Binary,
                         doc="1 when the user's fossil CO2 (and process CO2) is covered by the carbon price")

@@ -24,7 +24,19 @@ VAR_BLOCK = {
     "ALAB": "production", "AEEI": "production", "FSW": "production", "AELEC": "production", "ESAV": "production",
     "FEN": "energy", "COALU": "energy", "TWHT": "energy", "APROC": "carbon", "ARES": "carbon",
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
+    "tm": "trade", "GSAVSH": "institutions", "RKM": "clearing", "KS": "clearing",
 }
+# variables held fixed in every closure (exogenous data the year loop or a shock changes in memory)
+ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG")
+# structural options of a closure ([options] table): name -> allowed values, the first is the default
+OPTIONS = {
+    "capital": ("specific", "mobile"),
+    "labour": ("default", "fixed_supply", "fixed_real_wage", "wage_curve"),
+    "government": ("leontief", "cobb_douglas"),
+    "investment": ("leontief", "cobb_douglas"),
+    "government_saving": ("residual", "share_of_revenue"),
+}
+WADJ_DEFAULT = 0.5     # wage-adjustment coefficient of the lagged wage rule (clearing.py)
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,15 @@ class Closure:
     fixed: tuple[str, ...]
     path: str = ""
     values: tuple[tuple[str, float], ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, name: str) -> str:
+        """The value of a structural option (``OPTIONS``), its default when the file does not set it."""
+        return dict(self.options).get(name, OPTIONS[name][0])
+
+    def structure(self) -> dict[str, str]:
+        """The options that shape the model's equations (a change needs a rebuild)."""
+        return {k: self.option(k) for k in ("capital", "government", "investment", "government_saving")}
 
 
 def load_closure(name_or_path: str | Path) -> Closure:
@@ -55,8 +76,31 @@ def load_closure(name_or_path: str | Path) -> Closure:
     bad = [k for k in values if k not in data["fixed"]]
     if bad:
         raise InputError(f"{p}: field 'values': {bad} are not in 'fixed' (only fixed variables take values)")
-    return Closure(str(data.get("name", p.stem)), tuple(data["fixed"]), str(p),
-                   tuple((k, float(v)) for k, v in values.items()))
+    opts = data.get("options", {})
+    if not isinstance(opts, dict):
+        raise InputError(f"{p}: field 'options' must be a table")
+    for k, v in opts.items():
+        if k not in OPTIONS:
+            raise InputError(f"{p}: field 'options.{k}': unknown option (known: {sorted(OPTIONS)})")
+        if v not in OPTIONS[k]:
+            raise InputError(f"{p}: field 'options.{k}': {v!r} is not one of {list(OPTIONS[k])}")
+    fixed = data["fixed"]
+    cap = opts.get("capital", "specific")
+    need = {"mobile": ["KS"], "specific": []}[cap]
+    miss = [v for v in need if v not in fixed]
+    if miss or (cap == "specific" and any(v in fixed for v in ("KS", "RKM"))):
+        raise InputError(f"{p}: field 'fixed': capital = {cap!r} needs {need or 'no KS/RKM'} fixed "
+                         f"(mobile capital: fix its supply KS; sector-specific capital: fix K)")
+    if (opts.get("government_saving", "residual") == "share_of_revenue") != ("GSAVSH" in fixed):
+        raise InputError(f"{p}: field 'fixed': GSAVSH (the government saving rate) is fixed exactly when "
+                         f"options.government_saving = 'share_of_revenue'")
+    lab = opts.get("labour", "default")
+    if lab == "fixed_supply" and ("LS" not in fixed or "FWAGE" in fixed):
+        raise InputError(f"{p}: field 'fixed': labour = 'fixed_supply' needs LS fixed and FWAGE free")
+    if lab in ("fixed_real_wage", "wage_curve") and ("FWAGE" not in fixed or "LS" in fixed):
+        raise InputError(f"{p}: field 'fixed': labour = {lab!r} needs FWAGE fixed and LS free")
+    return Closure(str(data.get("name", p.stem)), tuple(fixed), str(p),
+                   tuple((k, float(v)) for k, v in values.items()), tuple((k, str(v)) for k, v in opts.items()))
 
 
 def apply_closure(m: pyo.ConcreteModel, closure: Closure) -> None:
@@ -66,7 +110,12 @@ def apply_closure(m: pyo.ConcreteModel, closure: Closure) -> None:
         if v.name not in keep:
             v.unfix()
     for name in closure.fixed:
+        if not hasattr(m, name):
+            raise InputError(f"closure {closure.name!r} ({closure.path}): variable {name!r} is not in this model "
+                             f"(its SAM or the closure's options do not have it)")
         getattr(m, name).fix()
+    if hasattr(m, "WADJ"):       # a fixed real wage: no adjustment of the wage to employment
+        m.WADJ.set_value(0.0 if closure.option("labour") == "fixed_real_wage" else WADJ_DEFAULT)
     for name, val in closure.values:
         getattr(m, name).fix(val)
 

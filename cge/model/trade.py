@@ -1,12 +1,17 @@
-"""Trade block: Armington imports, CET export supply and world demand for exports.
+"""Trade block: Armington imports with import duties, CET export supply and world demand for exports.
 
-Imports: the world price is given (China a price taker for imports).  Exports: CET supply and a
-downward-sloping world demand, X = FXD (PWE / PW) ** -eta with PW = 1 the competitors' price
-(foreign currency) and eta the GTAP partner-market substitution elasticity (``eta_exp`` in
-``calibration/data/elasticities.csv``).  ``FXD`` shifts world demand: the baseline holds world
-export prices at 1 and records the shift its exports need; policy runs fix it, so export prices
-respond.  A commodity without an ``eta_exp`` (a SAM of your own) keeps the small-country rule
-PWE = FXD (the shifter is then the world price)."""
+Imports: the world price is given (China a price taker for imports). Imports ``imp0`` are valued
+CIF in the SAM (row ``row``), duties ``tariff0`` sit in row ``tariff``; the duty rate
+``tm = tariff0 / imp0`` is an always-fixed variable (shocked like data, no recompilation). The
+domestic price of imports ``PM = PWM ER (1 + tm) / (1 + tm0)`` is an index, 1 at the benchmark.
+
+Exports: CET supply and a downward-sloping world demand, X = FXD (PWE / PW) ** -eta with PW = 1
+the competitors' price (foreign currency) and eta the GTAP partner-market substitution elasticity
+(``eta_exp`` in ``calibration/data/elasticities.csv``). ``FXD`` shifts world demand: the baseline
+holds world export prices at 1 and records the shift its exports need; policy runs fix it, so
+export prices respond. A commodity without an ``eta_exp`` (a SAM of your own) keeps the
+small-country rule PWE = FXD (the shifter is then the world price).
+"""
 from __future__ import annotations
 
 import pyomo.environ as pyo
@@ -24,10 +29,21 @@ def add_trade(m) -> None:
     m.FXD = pyo.Var(m.I, initialize=1.0, bounds=(1e-9, None), doc="world demand shifter for exports (index)")
     eta = cal.elasticity.get("eta_exp")
     sarm, ocet = cal.elasticity["sigma_arm"], cal.elasticity["omega_cet"]
-    xd0, m0, e0, xa0, xp0 = cal.xd0, cal.imp0, cal.exp0, cal.xa0, cal.xp0
+    xd0, e0, xa0, xp0 = cal.xd0, cal.exp0, cal.xa0, cal.xp0
+    tm0 = cal.tm0
+    m0 = cal.imp0 + cal.tariff0              # imports at domestic (duty-paid) benchmark prices
+    m.tm = pyo.Var(m.I, initialize={i: float(tm0[i]) for i in cal.sectors}, bounds=(0, None),
+                   doc="ad-valorem import duty rate on the CIF value (fraction; always fixed, shocked as data)")
+    m.tm.fix()
+    m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("tm",)
+    m.PM = pyo.Expression(m.I, rule=lambda mm, i: m.PWM[i] * m.ER * (1 + m.tm[i]) / (1 + float(tm0[i])),
+                          doc="domestic price of imports incl. duty (index, 1 at the benchmark)")
+    m.TARREV = pyo.Expression(
+        expr=sum(m.tm[i] * m.PWM[i] * m.ER * m.XM[i] * float(cal.imp0[i]) for i in cal.sectors if cal.imp0[i] > 0),
+        doc="import duty revenue, billion yuan")
 
     def pm(i):
-        return m.PWM[i] * m.ER
+        return m.PM[i]
 
     def pe(i):
         return m.PWE[i] * m.ER
@@ -91,3 +107,10 @@ def add_trade(m) -> None:
         return m.PX[i] * m.XP[i] * xp0[i] == m.PD[i] * m.XD[i] * xd0[i] + pe(i) * m.XE[i] * e0[i]
     m.eq_px = pyo.Constraint(m.I, rule=eq_px, doc="output price from CET revenue")
     reg.add("trade", "eq_px", "PX")
+
+
+def reset_duties(m) -> None:
+    """Import duty rates back to the benchmark (the year loop applies the scenario's shocks after this)."""
+    tm0 = m._cal.tm0
+    for i in m.tm:
+        m.tm[i].set_value(float(tm0[i]))
