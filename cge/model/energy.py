@@ -25,7 +25,6 @@ import pyomo.environ as pyo
 from sam.errors import InputError
 from sam.readers import read_csv_checked
 
-from .base import HH
 
 CONTENT_FILE = Path(__file__).resolve().parents[2] / "calibration" / "data" / "energy_content.csv"
 EJ_PER_TWH = 0.0036      # 1 TWh = 3.6 PJ (definition)
@@ -54,6 +53,7 @@ def final_energy_weights(cal, ef: dict[str, float]) -> tuple[dict, dict, float]:
     co2 = cal.co2
     end = [j for j in cal.sectors if cal.role[j] == ""]
     ef = {i: ef.get(i, float("inf")) for i in co2.index}
+    HH = list(cal.households)
     firms = {(i, j): float(co2.loc[i, j]) * 1000.0 / ef[i]
              for j in end for i in cal.sectors if i in co2.index and j in co2.columns and co2.loc[i, j] > 0}
     hh = {(i, h): float(co2.loc[i, h]) * 1000.0 / ef[i]
