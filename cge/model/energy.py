@@ -76,6 +76,20 @@ def final_energy_weights(cal, ef: dict[str, float]) -> tuple[dict, dict, float]:
     return firms, hh, total
 
 
+def twist_moves(m, nest: str, household_roles: tuple[str, ...]) -> bool:
+    """Whether a twist can move anything: a twisted nest of kind ``nest`` in some activity, or a
+    household buying both a fuel of ``household_roles`` and electricity (or energy, for ESAV)."""
+    if any(n == nest for (_, n) in m._twists):
+        return True
+    cal = m._cal
+    elec = [i for i in cal.sectors if cal.role[i] == "electricity"]
+    for h in cal.households:
+        buys = {cal.role[i] for i in cal.sectors if cal.hh0.loc[i, h] > 0}
+        if buys & set(household_roles) and (nest == "KE" or any(cal.hh0.loc[i, h] > 0 for i in elec)):
+            return True
+    return False
+
+
 def add_energy_accounts(m) -> None:
     """Final energy, coal use and total generation as indices defined by identities."""
     cal, reg = m._cal, m._reg
@@ -88,26 +102,37 @@ def add_energy_accounts(m) -> None:
 
     def eq_fen(mm):
         """Final energy: EJ per unit of each end-use fossil and electricity flow times the flow."""
-        if fen0 <= 0:
-            return m.FEN == 1.0
+        if fen0 <= 0 or not twist_moves(m, "KE", ("coal", "oil", "gas", "electricity")):
+            return m.FEN == m.ESAV                      # nothing to measure or to save: the index is the twist
         return m.FEN * fen0 == (sum(w * m.XA[i, j] for (i, j), w in firms.items() if (i, j) in m.F)
                                 + sum(w * m.C[i, h] for (i, h), w in hh.items() if (i, h) in m.CF))
     m.eq_fen = pyo.Constraint(rule=eq_fen, doc="final energy of end users")
     reg.add("energy", "eq_fen", "FEN")
 
+    coal = [COAL_COMMODITY] if COAL_COMMODITY in m.I else [i for i in cal.sectors if cal.role[i] == "coal"]
+
     def eq_coalu(mm):
-        """Coal use: Armington absorption of raw coal."""
-        return m.COALU == (m.XAT[COAL_COMMODITY] if COAL_COMMODITY in m.I else 1.0)
+        """Coal use: Armington absorption of raw coal (of every coal commodity in a SAM without ``COAL``)."""
+        if not coal or not twist_moves(m, "NEL", ("coal",)):
+            return m.COALU == m.FSW                     # no coal to switch from: the index is the twist
+        tot = sum(float(cal.xa0[i]) for i in coal)
+        return m.COALU * tot == sum(float(cal.xa0[i]) * m.XAT[i] for i in coal)
     m.eq_coalu = pyo.Constraint(rule=eq_coalu, doc="domestic coal use")
     reg.add("energy", "eq_coalu", "COALU")
 
     twh = getattr(m, "TWH", None)
+    elec = [i for i in cal.sectors if cal.role[i] == "electricity"]
 
     def eq_twht(mm):
-        """Total generation: the sum of the technologies' TWh."""
-        if twh is None:
-            return m.TWHT == 1.0
-        tot0 = float(cal.power["twh"].sum())
-        return m.TWHT * tot0 == sum(twh[t] for t in twh)
+        """Total generation: the sum of the technologies' TWh (electricity absorption without a power block)."""
+        if not twist_moves(m, "EN", ("coal", "oil", "gas")):
+            return m.TWHT == m.AELEC                    # nothing to electrify: the index is the twist
+        if twh is not None:
+            tot0 = float(cal.power["twh"].sum())
+            return m.TWHT * tot0 == sum(twh[t] for t in twh)
+        if elec:
+            tot = sum(float(cal.xa0[i]) for i in elec)
+            return m.TWHT * tot == sum(float(cal.xa0[i]) * m.XAT[i] for i in elec)
+        return m.TWHT == m.AELEC
     m.eq_twht = pyo.Constraint(rule=eq_twht, doc="total generation")
     reg.add("energy", "eq_twht", "TWHT")
