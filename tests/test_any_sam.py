@@ -224,13 +224,19 @@ def test_china_every_closure(china_cal, closure):
         # revenue recycled is indeterminate at a zero price
         if name not in ("WALRAS", "RECYC"):
             assert abs(v - start[name]) < 1e-8 * max(1.0, abs(start[name])), name
-    # no carbon price (a static policy-closure solve at a positive price from 2017 does not converge, on main
-    # too); where RECYC is free it is then indeterminate (a share of zero revenue) and is not compared
     if "RECYC" not in model.closure.fixed and "CTAX" in model.closure.fixed:
         # a policy closure balances the budget with the recycled share of carbon revenue: at a zero price
-        # there is none, the share's Jacobian column is zero and re-solves wander along it; these closures
-        # are exercised at positive prices by the dynamic tests (test_dynamics, test_power_capital)
-        return
+        # there is none (its Jacobian column is zero), so the homogeneity and Walras checks run at 50
+        # yuan/t, reached through the standard closure (a cold start at a positive price has no revenue
+        # to move either), with this year's emissions as the cap where the closure fixes them
+        model = cge.Model(china_cal, "standard")
+        model.solver.options["tol"] = 1e-12
+        model.solve(50.0)
+        model.set_closure(closure)
+        if "EMI" in model.closure.fixed:
+            model.m.EMI.fix(pyo.value(model.m.EMI))
+        model.solve()
+        assert model.m.RECYC.value == pytest.approx(1.0, rel=1e-8)   # the closure reproduces the standard solve
     model.solve(tm={"TREQ": 0.0, "FOOD": 0.0})
     base = _free(model.m)
     num = "ER" if "ER" in model.closure.fixed else "PNUM"
