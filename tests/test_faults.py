@@ -324,12 +324,13 @@ def base_2060(tmp_path_factory) -> Path:
 
 
 def _start_pool_run(base_2060: Path, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
-    """``cge run --scenarios S1,S2 --jobs 2 --resume`` in a copy of ``base_2060``, once both workers solve."""
+    """``cge run --scenarios S1,S2,S3,S4 --jobs 2 --resume`` in a copy of ``base_2060``, once both workers
+    solve (four scenarios on two workers: a run takes seconds, so the signal must not land at its end)."""
     if not sys.platform.startswith("linux"):
         pytest.skip("reads /proc")
     out = tmp_path / "out"
     shutil.copytree(base_2060, out)
-    cmd = [sys.executable, "-m", "cge", "run", "--scenarios", "S1,S2", "--end", "2060", "--jobs", "2",
+    cmd = [sys.executable, "-m", "cge", "run", "--scenarios", "S1,S2,S3,S4", "--end", "2060", "--jobs", "2",
            "--out", str(out), "--resume", "--quiet"]
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
