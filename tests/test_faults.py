@@ -332,7 +332,10 @@ def _start_pool_run(base_2060: Path, tmp_path: Path) -> tuple[subprocess.Popen, 
     shutil.copytree(base_2060, out)
     cmd = [sys.executable, "-m", "cge", "run", "--scenarios", "S1,S2,S3,S4", "--end", "2060", "--jobs", "2",
            "--out", str(out), "--resume", "--quiet"]
-    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a suite started in the background (`make test &`) inherits SIGINT ignored, as Unix does for background
+    # jobs, and cge rightly keeps that; the run under test gets the default disposition, as from a terminal
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline and not (len(list(out.glob("store/S*-*/entry.json"))) >= 2
                                            and len(_children(proc.pid)) >= 2):
