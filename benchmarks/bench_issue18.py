@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_sweep import SPEC   # the same eight-point price grid as the sweep benchmark (same folder)
+
 HERE = Path(__file__).resolve().parent
 CSV = HERE / "issue18.csv"
 FIELDS = ["section", "code", "case", "metric", "value", "unit", "load_1min", "note"]
@@ -174,14 +176,6 @@ def solve_split(code: str, end: int, variants: list[str]) -> list[dict]:
 
 # ----------------------------------------------------------------------------- sweeps
 
-SPEC = """name = "bench"
-design = "grid"
-template = "S4"
-[price]
-start_price = [50, 100, 150, 200, 250, 300, 400, 600]
-growth = [0]
-start_year = [2022]
-"""
 
 
 def sweeps(code: str) -> list[dict]:

@@ -11,6 +11,8 @@ from .model.closure import Closure, apply_closure, check_square, load_closure
 from .model import build_model
 from .solve import InMemorySolver, SolveInfo, solve
 
+CAP_PRICE_GUESS = 50.0   # yuan/t CO2: starting point of an endogenous (cap) price at a zero start; not a result
+
 SHOCKS = {"tp": "production tax rate by sector (dict or scalar)", "LS": "labour supply index",
           "K": "capital stock index by sector (dict or scalar)", "PNUM": "numeraire level",
           "ER": "exchange rate (when it is the numeraire)", "EMI": "emission cap, Mt (cap closure)",
@@ -114,8 +116,8 @@ class FlowValues:
             tw = m._twists.get((j, par))
             if tw is not None:
                 down, theta = tw
-                if par != "NEL":   # commodities sit in fuel nests (FSW); energy and KE twists move sub-nests
-                    raise NotImplementedError(f"twisted commodity {i} of {j} in nest {par}")
+                if par != "NEL":   # only fuel nests twist commodities (FSW); energy and KE twists move sub-nests
+                    raise RuntimeError(f"FlowValues mirrors fuel-nest twists only; {i} of {j} is twisted in nest {par}")
                 self.kind[k] = 1 if f"c:{i}" in down else 2
                 self.theta[k] = theta
         self.logit = None
@@ -360,7 +362,6 @@ class Model:
         if not self.m.CTAX.fixed and not self.m.CTAX.value:
             # an endogenous price (cap closure) starting at exactly zero is a degenerate start
             # (no carbon revenue to move): start from the same guess as the dynamic runs
-            from .dynamics import CAP_PRICE_GUESS
             self.m.CTAX.set_value(CAP_PRICE_GUESS)
         info = self.solver.solve(where=where)
         return Solution(self, info, float(pyo.value(self.m.CTAX)))

@@ -32,7 +32,7 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .api import Extractor, Model
+from .api import CAP_PRICE_GUESS, Extractor, Model
 from .model.trade import reset_duties
 from .model.capital import stock
 from .record import Recorder, YearRow
@@ -52,7 +52,6 @@ QUANTITY_FAMILIES = {"XP", "Q", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "
 # years of S4 fall back to the homotopy (272 instead of 195 iterations), so they do not.
 EXTRAPOLATE = True
 
-CAP_PRICE_GUESS = 50.0   # yuan/t CO2: first-year starting point of an endogenous (cap) price; not a result
 
 
 class ScenarioFailed(RuntimeError):

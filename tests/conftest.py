@@ -43,3 +43,22 @@ def raw_copy(raw_dir, tmp_path) -> Path:
 def toy_dir() -> Path:
     """Folder of the 3-sector toy SAM."""
     return TOY_DIR
+
+
+@pytest.fixture
+def homogeneous():
+    """``check(base, new, prices, quantities, rel, abs_q)``: after the numeraire doubles, every variable of
+    a price family doubles and every variable of a quantity family stays (``abs_q`` for quantities, None
+    for pytest's default); returns how many variables were checked."""
+    def check(base: dict, new: dict, prices: set, quantities: set, rel: float, abs_q: float | None) -> int:
+        n = 0
+        for name, v0 in base.items():
+            fam = name.split("[")[0]
+            if fam in prices:
+                assert new[name] == pytest.approx(2 * v0, rel=rel, abs=1e-9), name
+                n += 1
+            elif fam in quantities:
+                assert new[name] == pytest.approx(v0, rel=rel, abs=abs_q), name
+                n += 1
+        return n
+    return check

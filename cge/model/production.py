@@ -180,7 +180,7 @@ def add_intermediate_demand(m, demand, logit) -> None:
     """Intermediate demand ``XA`` as an Expression (an explicit function of nest quantities and
     prices, so neither a variable nor an equation of the solved system): commodity i bought by
     activity j from its nest at the carbon-inclusive price.  Flows in a logit nest (the grid's
-    generation) are set by :mod:`.power`; the placeholder 0 is replaced there."""
+    generation) start at 0 here and get their logit expression in :mod:`.power`."""
     def xa(mm, i, j):
         """Intermediate demand for commodity i by activity j from its nest (carbon-inclusive price)."""
         if (j, parent(m, j, f"c:{i}")) in logit:
