@@ -5,8 +5,11 @@ sectors by code and their Chinese and English names (``sam/data/sectors.csv``), 
 of decimals per table, no all-empty rows. They are written to ``<out>/tables/`` as CSV and
 Markdown. Figures are written to ``<out>/figures/`` as SVG and 200 dpi PNG: carbon-price paths
 (drawn as steps: the price is set per year), emission paths, GDP deviations, final-year output by
-sector, the power mix. ``<out>/report.html`` is one self-contained page with all of them; every
-string that comes from data is HTML-escaped.
+sector, the power mix, the real GDP decomposition and the validation corridor
+(:mod:`cge.report_sections`). ``<out>/report.html`` is one self-contained page with all of them; every
+string that comes from data is HTML-escaped. The one input besides ``results.nc``: the corridor's
+published studies (package data) and, when ``cge validate`` has written them beside results.nc, the
+model's runs at the studies' prices and on a price grid.
 """
 from __future__ import annotations
 

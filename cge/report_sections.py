@@ -17,10 +17,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .validation import MAX_PRICE     # the corridor figure's price range: the model's tested range
+
 COMPONENT_LABELS = {"capital": "capital in use", "labour": "labour (employment)", "productivity": "productivity",
                     "terms_of_trade": "terms of trade"}
 COLOURS = {"capital": "#1b9e77", "labour": "#7570b3", "productivity": "#d95f02", "terms_of_trade": "#e7298a"}
 VALIDATION_DIR = "validation"
+
 
 
 def _policies(ds: xr.Dataset) -> list[str]:
@@ -155,7 +158,7 @@ def draw_corridor(ds: xr.Dataset, val: Validation, years: tuple[int, ...] = (203
         fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
         for ax, var, col, lab in ((axes[0], "co2", "co2_pct", "CO2, % vs baseline"),
                                   (axes[1], "gdp", "gdp_pct", "real GDP, % vs baseline")):
-            st = val.studies[val.studies[col].notna()]
+            st = val.studies[val.studies[col].notna() & (val.studies.price_yuan_per_t_2017 <= MAX_PRICE)]
             ax.scatter(st.price_yuan_per_t_2017, st[col], marker="s", s=28, color="#444", zorder=3,
                        label="published studies")
             for _, r in st.iterrows():
@@ -182,14 +185,16 @@ def draw_corridor(ds: xr.Dataset, val: Validation, years: tuple[int, ...] = (203
                     ax.annotate(s, (pp, vv), fontsize=6.5, xytext=(3, -8), textcoords="offset points", color="#2166ac")
             ax.set_xscale("log")
             ax.axhline(0, color="grey", lw=0.5)
-            ax.set(xlabel="carbon price, yuan per t CO2 (2017 yuan; studies' prices converted nominally)", ylabel=lab)
+            ax.set(xlabel="carbon price, yuan per t CO2 (log scale)", ylabel=lab)
         axes[1].legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7.5)
+        fig.tight_layout()
         return fig
     return draw
 
 
 def validation_html(val: Validation, fig_ref: str) -> str:
     """The section's text: what is drawn and where it comes from, and how to add the model's runs."""
+    far = val.studies[val.studies.price_yuan_per_t_2017 > MAX_PRICE]
     n_co2 = int(val.studies.co2_pct.notna().sum())
     n_gdp = int(val.studies.gdp_pct.notna().sum())
     nstud = val.studies.study.map(short_name).nunique()
@@ -198,7 +203,11 @@ def validation_html(val: Validation, fig_ref: str) -> str:
              "<code>calibration/data/validation/corridor.csv</code>, sources in its <code>SOURCES.md</code>; the SICGE "
              "paper the scenarios come from is excluded). The studies differ in base year, baseline, coverage and "
              "revenue recycling, and their prices are converted to yuan without deflating; read the corridor as a "
-             "range, not as targets.</p>"]
+             "range, not as targets. Prices are in yuan per t CO2: 2017 yuan for our runs, the studies' own yuan (or "
+             "USD at 6.7518 yuan) converted without deflating."
+             + (f" Not drawn (above the model's tested range of {MAX_PRICE:,.0f} yuan/t): "
+                + html.escape("; ".join(f"{r.study} ({r.price_yuan_per_t_2017:,.0f} yuan/t)" for r in far.itertuples())) + "."
+                if len(far) else "") + "</p>"]
     where = html.escape(str(val.folder)) if val.folder is not None else "the validation folder"
     if val.compare is None and val.grid is None:
         parts.append(f"<p>The model's runs at each study's price and year, and the flat price grid, are not drawn: "
