@@ -89,7 +89,7 @@ def totals(ds: xr.Dataset) -> xr.Dataset:
     """The totals the decomposition adds up to (percent of reference real GDP): ``gdp`` (capital +
     labour + productivity) and ``gdi`` (all four), by scenario and year, reference as in
     :func:`gdp_decomposition`."""
-    base = ds.sel(scenario="baseline")
+    base = ds[["gdp", "real_gdi"]].sel(scenario="baseline")
     ref = xr.concat([base.shift(year=1).expand_dims(scenario=["baseline"])]
                     + [base.expand_dims(scenario=[s]) for s in ds.scenario.values if s != "baseline"], dim="scenario")
     ref = ref.reindex(scenario=ds.scenario.values)
