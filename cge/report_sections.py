@@ -217,7 +217,8 @@ def validation_html(val: Validation, fig_ref: str) -> str:
         got = [n for n, d in (("the model at each study's price and year (validation.csv)", val.compare),
                               ("a flat price grid (grid.csv)", val.grid)) if d is not None]
         parts.append(f"<p>From <code>cge validate</code> in {where}: {html.escape(' and '.join(got))}. Each run "
-                     "uses economy-wide coverage and lump-sum recycling (our default), whatever the study assumed.</p>")
+                     "uses economy-wide coverage and lump-sum recycling (our default), whatever the study assumed."
+                     + ratio_summary(val.compare) + "</p>")
     return "".join(parts)
 
 
@@ -233,3 +234,18 @@ def comparison_table(val: Validation) -> pd.DataFrame | None:
                        "study recycling": c.get("study_recycling", pd.Series([""] * len(c))).fillna("").astype(str)})
     df.index = pd.Index([f"line {int(x)}" for x in c.line], name="corridor row")
     return df
+
+
+def ratio_summary(c: pd.DataFrame | None) -> str:
+    """One sentence: how the model's responses compare with the studies' at their prices (median ratio)."""
+    if c is None or c.empty:
+        return ""
+    out = []
+    for what, col in (("CO2", "co2"), ("GDP", "gdp")):
+        st, mo = pd.to_numeric(c.get(f"{col}_pct_study"), errors="coerce"), pd.to_numeric(c.get(f"{col}_pct_model"), errors="coerce")
+        ok = st.notna() & mo.notna() & (st != 0)
+        if ok.any():
+            r = (mo[ok] / st[ok])
+            out.append(f"{what} change {r.median():.2f} times the study's (median of {int(ok.sum())} rows, "
+                       f"{r.min():.2f}-{r.max():.2f}; larger in {int((r > 1).sum())})")
+    return (" At the studies' prices and years the model's " + "; its ".join(out) + ".") if out else ""
