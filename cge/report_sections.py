@@ -197,13 +197,12 @@ def validation_html(val: Validation, fig_ref: str) -> str:
     far = val.studies[val.studies.price_yuan_per_t_2017 > MAX_PRICE]
     n_co2 = int(val.studies.co2_pct.notna().sum())
     n_gdp = int(val.studies.gdp_pct.notna().sum())
-    nstud = val.studies.study.map(short_name).nunique()
+    nstud = val.studies.source.nunique()          # rows of one study share its source (Zhou x3, SJTU x6)
     parts = [f"<p>{fig_ref} places our scenarios S1-S6 (in 2030 and 2060) against {nstud} published studies of China's "
              f"response to an economy-wide carbon price or ETS ({n_co2} CO2 points, {n_gdp} GDP points; "
              "<code>calibration/data/validation/corridor.csv</code>, sources in its <code>SOURCES.md</code>; the SICGE "
              "paper the scenarios come from is excluded). The studies differ in base year, baseline, coverage and "
-             "revenue recycling, and their prices are converted to yuan without deflating; read the corridor as a "
-             "range, not as targets. Prices are in yuan per t CO2: 2017 yuan for our runs, the studies' own yuan (or "
+             "revenue recycling; read the corridor as a range, not as targets. Prices are in yuan per t CO2: 2017 yuan for our runs, the studies' own yuan (or "
              "USD at 6.7518 yuan) converted without deflating."
              + (f" Not drawn (above the model's tested range of {MAX_PRICE:,.0f} yuan/t): "
                 + html.escape("; ".join(f"{r.study} ({r.price_yuan_per_t_2017:,.0f} yuan/t)" for r in far.itertuples())) + "."
@@ -219,7 +218,7 @@ def validation_html(val: Validation, fig_ref: str) -> str:
         parts.append(f"<p>From <code>cge validate</code> in {where}: {html.escape(' and '.join(got))}. Each run "
                      "uses economy-wide coverage and lump-sum recycling (our default), whatever the study assumed."
                      + ratio_summary(val.compare) + "</p>")
-    return "".join(parts)
+    return " ".join(parts)
 
 
 def comparison_table(val: Validation) -> pd.DataFrame | None:
@@ -232,6 +231,9 @@ def comparison_table(val: Validation) -> pd.DataFrame | None:
                        "CO2 % study": c.co2_pct_study, "CO2 % model": c.co2_pct_model,
                        "GDP % study": c.gdp_pct_study, "GDP % model": c.gdp_pct_model,
                        "study recycling": c.get("study_recycling", pd.Series([""] * len(c))).fillna("").astype(str)})
+    for k, label in COMPONENT_LABELS.items():          # the model's GDP change by mechanism (cge validate with it)
+        if f"gdp_{k}" in c:
+            df[f"model GDP: {label}"] = c[f"gdp_{k}"].to_numpy()
     df.index = pd.Index([f"line {int(x)}" for x in c.line], name="corridor row")
     return df
 

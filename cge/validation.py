@@ -90,8 +90,19 @@ def compare(results: xr.Dataset, rows: pd.DataFrame) -> pd.DataFrame:
                     "co2_ratio": co2 / r["co2_pct"] if pd.notna(r["co2_pct"]) and r["co2_pct"] else np.nan,
                     "gdp_pct_study": r["gdp_pct"], "gdp_pct_model": gdp,
                     "gdp_ratio": gdp / r["gdp_pct"] if pd.notna(r["gdp_pct"]) and r["gdp_pct"] else np.nan,
-                    "study_coverage": r["coverage"], "study_recycling": r["recycling"]})
+                    "study_coverage": r["coverage"], "study_recycling": r["recycling"],
+                    **_decomposition(results, f"v{k}", y)})
     return pd.DataFrame(out)
+
+
+def _decomposition(results: xr.Dataset, scenario: str, year: int) -> dict[str, float]:
+    """The model's real GDP change at a study's point split into capital, labour, productivity and
+    terms of trade (``gdp_<component>``, % of baseline real GDP; :mod:`cge.gdp_decompose`), when
+    the results carry the decomposition."""
+    if "gdp_decomposition" not in results:
+        return {}
+    d = results.gdp_decomposition.sel(scenario=scenario, year=year)
+    return {f"gdp_{c}": float(d.sel(component=c)) for c in d.component.values}
 
 
 def grid_text(price: float) -> str:

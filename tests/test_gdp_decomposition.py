@@ -112,14 +112,17 @@ def test_report_has_the_decomposition_ev_and_corridor(results, ds, tmp_path):
     val.mkdir()
     pd.DataFrame({"study": ["Zhou et al. (2015)"], "line": [2], "price_yuan_per_t": [30.0], "year": [2020],
                   "co2_pct_study": [-4.52], "co2_pct_model": [-3.0], "gdp_pct_study": [-0.11], "gdp_pct_model": [-0.05],
-                  "study_recycling": ["none"]}).to_csv(val / "validation.csv", index=False)
+                  "study_recycling": ["none"], "gdp_capital": [-0.01], "gdp_labour": [-0.02], "gdp_productivity": [-0.03],
+                  "gdp_terms_of_trade": [0.01]}).to_csv(val / "validation.csv", index=False)
     pd.DataFrame({"price_yuan_per_t": [50.0, 100.0], "year": [2020, 2020], "co2_pct": [-5.0, -9.0],
                   "gdp_pct": [-0.1, -0.2]}).to_csv(val / "grid.csv", index=False)
     out2 = tmp_path / "with"
     paths = report.write_report(results / "results.nc", out2, validation=val)
     page = paths["report.html"].read_text()
     assert "validation.csv" in page and "grid.csv" in page and "flat price grid (lines)" in page
-    assert (out2 / "tables" / "validation_corridor.csv").is_file()
+    comp = pd.read_csv(out2 / "tables" / "validation_corridor.csv", index_col=0)
+    assert comp["model GDP: capital in use"].iloc[0] == pytest.approx(-0.01)
+    assert "times the study" in page                                         # the median response ratio
 
 
 @pytest.mark.parametrize("closure", ["standard", "mobile_capital", "gov_share", "recycle_ptax"])
