@@ -19,6 +19,10 @@ the baseline against its own previous year, i.e. growth accounting), with shares
   (Kohli's terms-of-trade and real-exchange-rate effects together). It changes real income, not the
   volume of GDP at 2017 prices.
 
+The capital term splits exactly into **installed capital** ``sum_j sbar_Kj ln(K_j1 / K_j0)`` (the
+stock: past investment) and **utilisation** ``sum_j sbar_Kj ln(u_j1 / u_j0)``, ``u = KU / K`` (capital
+standing idle), in :func:`capital_decomposition`.
+
 The three log contributions are turned into percent of reference real GDP with the logarithmic
 mean, ``x 100 (Y1 - Y0) / (Y0 ln(Y1 / Y0))`` (as LMDI does), so that exactly
 
@@ -34,6 +38,7 @@ import numpy as np
 import xarray as xr
 
 COMPONENTS = ["capital", "labour", "productivity", "terms_of_trade"]
+CAPITAL_PARTS = ["installed", "utilisation"]
 NEEDS = ["gdp", "gdp_nominal", "labour_income", "capital_income", "employment", "capital_in_use", "trading_gain"]
 UNITS = "percent of reference real GDP"
 
@@ -41,7 +46,8 @@ UNITS = "percent of reference real GDP"
 def _state(d: xr.Dataset) -> dict[str, np.ndarray | float]:
     return {"y": float(d.gdp), "v": float(d.gdp_nominal), "wl": float(d.labour_income),
             "rk": d.capital_income.to_numpy().astype(float), "e": float(d.employment),
-            "ku": d.capital_in_use.to_numpy().astype(float), "t": float(d.trading_gain)}
+            "ku": d.capital_in_use.to_numpy().astype(float), "t": float(d.trading_gain),
+            "k": (d.capital if "capital" in d else d.capital_in_use).to_numpy().astype(float)}
 
 
 def decompose(d0: xr.Dataset, d1: xr.Dataset) -> dict[str, float]:
@@ -51,19 +57,42 @@ def decompose(d0: xr.Dataset, d1: xr.Dataset) -> dict[str, float]:
     ok = (a["ku"] > 0) & (b["ku"] > 0)                  # an activity without capital in use in a state: its share is 0
     wk = 0.5 * (a["rk"] / a["v"] + b["rk"] / b["v"])
     cap = float(np.sum(wk[ok] * np.log(b["ku"][ok] / a["ku"][ok])))
+    ok_k = ok & (a["k"] > 0) & (b["k"] > 0)
+    inst = float(np.sum(wk[ok_k] * np.log(b["k"][ok_k] / a["k"][ok_k])))
     dln = np.log(b["y"] / a["y"])
     prod = dln - lab - cap
     scale = 100.0 if abs(dln) < 1e-14 else 100.0 * (b["y"] / a["y"] - 1) / dln
     return {"capital": cap * scale, "labour": lab * scale, "productivity": prod * scale,
-            "terms_of_trade": 100.0 * (b["t"] - a["t"]) / a["y"]}
+            "terms_of_trade": 100.0 * (b["t"] - a["t"]) / a["y"],
+            "installed": inst * scale, "utilisation": (cap - inst) * scale}
 
 
 def gdp_decomposition(ds: xr.Dataset) -> xr.DataArray:
     """Percent of reference real GDP by scenario, year and component: the baseline's change from the
     previous year (growth accounting; zero in the first year), each policy scenario's difference
     from the baseline in the same year (zero where the two are identical)."""
+    return xr.DataArray(_table(ds, COMPONENTS), coords={"scenario": ds.scenario.values, "year": ds.year.values,
+                                                       "component": COMPONENTS},
+                        dims=("scenario", "year", "component"), name="gdp_decomposition",
+                        attrs={"units": UNITS, "long_name": "decomposition of the change in real GDP (capital, labour, "
+                               "productivity) and real GDI (plus terms of trade): baseline year on year, policy "
+                               "scenarios against the baseline of the same year"})
+
+
+def capital_decomposition(ds: xr.Dataset) -> xr.DataArray:
+    """The capital component split into installed capital and utilisation (percent of reference real
+    GDP; the two add up to ``gdp_decomposition.sel(component="capital")``)."""
+    return xr.DataArray(_table(ds, CAPITAL_PARTS), coords={"scenario": ds.scenario.values, "year": ds.year.values,
+                                                          "capital_part": CAPITAL_PARTS},
+                        dims=("scenario", "year", "capital_part"), name="gdp_capital_decomposition",
+                        attrs={"units": UNITS, "long_name": "capital component of the GDP decomposition: installed "
+                               "capital and its utilisation (capital in use / installed)"})
+
+
+def _table(ds: xr.Dataset, keys: list[str]) -> np.ndarray:
+    """``decompose`` for every scenario and year (reference as in :func:`gdp_decomposition`), the ``keys`` only."""
     years = [int(y) for y in ds.year.values]
-    data = np.zeros((ds.sizes["scenario"], len(years), len(COMPONENTS)))
+    data = np.zeros((ds.sizes["scenario"], len(years), len(keys)))
     base = ds.sel(scenario="baseline")
     for a, sc in enumerate(ds.scenario.values):
         cur = ds.sel(scenario=sc)
@@ -77,12 +106,8 @@ def gdp_decomposition(ds: xr.Dataset) -> xr.DataArray:
             if float(d1.gdp) == float(d0.gdp) and float(d1.trading_gain) == float(d0.trading_gain):
                 continue
             res = decompose(d0, d1)
-            data[a, b] = [res[c] for c in COMPONENTS]
-    return xr.DataArray(data, coords={"scenario": ds.scenario.values, "year": years, "component": COMPONENTS},
-                        dims=("scenario", "year", "component"), name="gdp_decomposition",
-                        attrs={"units": UNITS, "long_name": "decomposition of the change in real GDP (capital, labour, "
-                               "productivity) and real GDI (plus terms of trade): baseline year on year, policy "
-                               "scenarios against the baseline of the same year"})
+            data[a, b] = [res[c] for c in keys]
+    return data
 
 
 def totals(ds: xr.Dataset) -> xr.Dataset:

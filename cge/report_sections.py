@@ -44,6 +44,10 @@ def decomposition_table(ds: xr.Dataset, years: list[int]) -> pd.DataFrame:
             c = d.sel(scenario=s, year=y)
             row = {"year": str(y), "reference": "previous year" if s == "baseline" else "baseline, same year"}
             row.update({COMPONENT_LABELS[k]: float(c.sel(component=k)) for k in COMPONENTS})
+            if "gdp_capital_decomposition" in ds:
+                kp = ds.gdp_capital_decomposition.sel(scenario=s, year=y)
+                row["capital: installed"] = float(kp.sel(capital_part="installed"))
+                row["capital: utilisation"] = float(kp.sel(capital_part="utilisation"))
             row["real GDP (sum of the first three)"] = float(tot.gdp.sel(scenario=s, year=y))
             row["real GDI (sum of all four)"] = float(tot.gdi.sel(scenario=s, year=y))
             rows.append(row)

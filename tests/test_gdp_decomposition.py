@@ -45,6 +45,10 @@ def test_components_add_up_to_real_gdp_and_real_gdi(ds):
     assert np.all(d.sel(scenario="baseline", year=2017) == 0)                # no previous year
     assert np.all(d.sel(scenario="S6", year=[2018, 2019, 2020, 2021]) == 0)  # no policy yet: the run is the baseline
     assert float(np.abs(d.sel(scenario="S6", year=END)).sum()) > 0.1
+    k = ds.gdp_capital_decomposition
+    np.testing.assert_allclose(k.sum("capital_part"), d.sel(component="capital"), atol=1e-9)
+    assert np.all(k.sel(scenario="S6", capital_part="installed", year=2022) == pytest.approx(0.0, abs=1e-9))  # no new stock yet
+    assert np.all(k.sel(scenario="S6", capital_part="installed", year=slice(2023, END)) < 0)               # investment fell
 
 
 def test_signs_under_a_carbon_price(ds):
