@@ -188,8 +188,6 @@ class DynamicRun:
             m.RGDP.set_value(g)
             if m.EMI.fixed:                              # a closure that follows the paper's CO2 row
                 m.EMI.set_value(float(d.co2[year]))
-            if m.ARES.fixed:                             # every fuel keeps its 2017 emission factor
-                m.ARES.set_value(1.0)
             if m.AEEI.fixed:                             # the sourced efficiency trend (ENVISAGE)
                 m.AEEI.set_value(float(d.aeei[year]) if d.aeei is not None else 1.0)
             if m.FEN.fixed and m._fen_missing:
@@ -201,12 +199,17 @@ class DynamicRun:
                         var.set_value(float(d.energy[key][year]))
             m.LS.set_value(float(d.labour[year]))
             m.LSBASE.set_value(float(d.labour[year]))
-            m.CTAX.set_value(0.0)
+            if m.CTAX.fixed:
+                m.CTAX.set_value(0.0)
+            elif not m.CTAX.value:                       # the pledge's price: start from last year's
+                m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)
             for t in m.GA:
                 m.RKGAP[t].set_value(1.0)
-            share = self.drv.gen_twh_share.loc[year]
-            for t in self.techs:
-                m.GSH[t].set_value(float(share[t]))
+            if all(m.GSH[t].fixed for t in self.techs):
+                share = self.drv.gen_twh_share.loc[year]
+                for t in self.techs:
+                    m.GSH[t].set_value(float(share[t]))
+            self._set_trend_twists(year)
             return
         b = self.base.sel(year=year)
         m.ALAB.set_value(float(b.alab))
@@ -224,13 +227,38 @@ class DynamicRun:
         m.WDEVLAG.set_value(wdev_lag)
         m.FWAGE.set_value(1.0)
         m.GSAV.set_value(float(b.gov_saving))
+        base_price = float(b.carbon_price)              # the baseline's own (the pledge's) price, 0 to 2050
         price = self.sc.price(year)
         cap = self.sc.cap_value(year)
         if cap is not None:
             m.EMI.set_value(cap)
-            m.CTAX.set_value(float(b.carbon_price) if price == 0 else price)
+            m.CTAX.set_value(base_price + price if price or base_price else self._last_price or CAP_PRICE_GUESS)
         else:
-            m.CTAX.set_value(price)
+            m.CTAX.set_value(base_price + price)         # the scenario's price comes on top of the baseline's
+
+    def _set_trend_twists(self, year: int) -> None:
+        """Baseline years whose closure holds the technology twists (after the outlook's horizon):
+        each twist continues its trend of the last ten recorded years before the switch
+        (log-linear), and the residual ARES keeps its value of the last year before the switch."""
+        m = self.m
+        first = min((y for y, c in self.sc.closure_from.items() if c == self.model.closure.name), default=None)
+        if first is None or not m.ESAV.fixed:
+            if m.ARES.fixed:                              # baseline_physical: 2017 emission factors
+                m.ARES.set_value(1.0)
+            return
+        y1 = first - 1
+        y0 = max(y1 - 10, BASE_YEAR)
+        rec = self.recorder
+        for var, name in ((m.ESAV, "esav"), (m.FSW, "fsw"), (m.AELEC, "aelec")):
+            a, b = rec.value(name, y0), rec.value(name, y1)
+            if a is None or b is None:
+                raise InputError(f"scenario {self.sc.name}: closure_from {first}: the twists of {y0} and {y1} "
+                                 "are needed for their trend; start the run earlier")
+            var.set_value(float(b) * (float(b) / float(a)) ** ((year - y1) / (y1 - y0)))
+        a, b = rec.value("tgen", y0), rec.value("tgen", y1)
+        for k, t in enumerate(self.techs):
+            m.TGEN[t].set_value(float(b[k]) * (float(b[k]) / float(a[k])) ** ((year - y1) / (y1 - y0)))
+        m.ARES.set_value(float(rec.value("ares", y1)))
 
     def _gen_share(self, year: int) -> pd.Series:
         """Projected generation shares at 2017 prices (TWh shares x 2017 unit values)."""
@@ -252,6 +280,8 @@ class DynamicRun:
             ratio = float(self.drv.gdp[year] / self.drv.gdp[year - 1])
             x = np.where(self._qty, x * ratio, x)
         set_x(self._vars, self._extrapolate(x), free_only=True)
+        if self.is_base and not self.m.CTAX.fixed and not self.m.CTAX.value > 0:
+            self.m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)   # the first year of the pledge's price
         if not self.is_base:
             # the baseline has no carbon revenue, so the deviation rule seeds CREV at 0, where the
             # Jacobian column of the recycling share is zero: start from price x emissions instead
@@ -276,6 +306,9 @@ class DynamicRun:
 
     def solve_year(self, year: int, k: np.ndarray, wdev_lag: float) -> tuple[YearRow, YearState]:
         """Solve ``year`` from capital index ``k``; return its results and the state for next year."""
+        want = self.sc.closure_for(year) if self.is_base else self.model.closure.name
+        if want != self.model.closure.name:             # the baseline's closure of this year (closure_from)
+            self.model.set_closure(want)
         if self.x_prev is not None:
             # a failed solve continues from last year's exogenous values (a homotopy): take them from
             # last year's solution, so that a resumed run takes exactly the same path
