@@ -78,7 +78,7 @@ class FlowValues:
     Mirrors :func:`cge.model.production.add_production`'s CES demand
     ``XA = twist x Q_parent (P_parent / PU)**sigma`` and the power block's logit
     ``XA = Q_GEN x (TWh_total / TWh0_t) x s0_t TGEN_t PU**(-sigma) / sum_k s0_k TGEN_k PU_k**(-sigma)``,
-    with ``PU = PA + cover x CTAX x PNUM x coef / 1000``; coefficients are gathered once,
+    with ``PU = PA + (cover x CTAX + (1 - cover) x CTAXB) x PNUM x coef / 1000``; coefficients are gathered once,
     values read from the variables at each call (tests check it against Pyomo's own evaluation)."""
 
     def __init__(self, m: pyo.ConcreteModel, flows: list[tuple[str, str]]) -> None:
@@ -139,9 +139,9 @@ class FlowValues:
         m, val = self.m, Extractor.values
         pa = val(self.pa)
         cover = np.array([pyo.value(m.cover[u]) for u in self.users])
-        tax = float(m.CTAX.value) * float(m.PNUM.value)
+        tax = (cover * float(m.CTAX.value) + (1 - cover) * float(m.CTAXB.value)) * float(m.PNUM.value)   # by user
         q, p = val(self.q), val(self.p)
-        pu = pa[self.i_pa] + cover[self.u_pos] * tax * self.c
+        pu = pa[self.i_pa] + tax[self.u_pos] * self.c
         ps = p[self.nest]
         xa = q[self.nest] * np.where(self.sigma == 0.0, 1.0, (ps / pu) ** self.sigma)
         f = float(m.FSW.value)
@@ -150,7 +150,7 @@ class FlowValues:
         xa = xa * tw
         if self.logit is not None:
             lg = self.logit
-            pug = pa[lg["pa"]] + cover[lg["u"]] * tax * lg["c"]
+            pug = pa[lg["pa"]] + tax[lg["u"]] * lg["c"]
             tg = np.array([1.0 if v is None else float(v.value) for v in lg["tgen"]])
             w = lg["s0"] * tg * pug ** (-lg["sigma"])
             gen = q[lg["q"]] * lg["scale"] * w / w.sum()

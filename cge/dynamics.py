@@ -228,6 +228,7 @@ class DynamicRun:
         m.FWAGE.set_value(1.0)
         m.GSAV.set_value(float(b.gov_saving))
         base_price = float(b.carbon_price)              # the baseline's own (the pledge's) price, 0 to 2050
+        m.CTAXB.set_value(base_price)                   # ... which users a scenario does not cover still pay
         price = self.sc.price(year)
         cap = self.sc.cap_value(year)
         if cap is not None:

@@ -83,17 +83,22 @@ def add_prices(m) -> None:
     m.PNUM = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="numeraire price index (CPI)")
     m.CTAX = pyo.Var(initialize=0.0, doc="carbon price, yuan per t CO2 at 2017 prices")
     m.TPADJ = pyo.Var(initialize=1.0, bounds=(0, None), doc="uniform scaling of production tax rates (recycling via tax cuts)")
+    m.CTAXB = pyo.Var(initialize=0.0, doc="carbon price every user pays whatever a scenario covers (the baseline's own price: the pledge's after the outlook), yuan per t CO2 at 2017 prices")
+    m.CTAXB.fix()
+    m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("CTAXB",)
     m.CTAXN = pyo.Expression(expr=m.CTAX * m.PNUM, doc="nominal carbon price (indexed by the numeraire)")
     coef = cal.co2coef
     users = list(cal.sectors) + list(cal.households)
     m.U = pyo.Set(initialize=users, doc="users of commodities who may pay the carbon price (activities, households)")
     m.cover = pyo.Param(m.U, initialize=1.0, mutable=True, within=pyo.Binary,
                         doc="1 when the user's fossil CO2 (and process CO2) is covered by the carbon price")
+    m.TAXU = pyo.Expression(m.U, rule=lambda mm, u: (m.cover[u] * m.CTAX + (1 - m.cover[u]) * m.CTAXB) * m.PNUM,
+                            doc="nominal carbon price a user pays: the scenario's price when covered, else the baseline's")
 
     def pu(mm, i, u):
         """User price: composite price plus the carbon tax per unit of flow (coef in Mt per bn yuan)."""
         c = float(coef.loc[i, u]) if u in coef.columns else 0.0
-        return m.PA[i] + (m.cover[u] * m.CTAXN * c / 1000.0 if c > 0 else 0.0)
+        return m.PA[i] + (m.TAXU[u] * c / 1000.0 if c > 0 else 0.0)
     m.PU = pyo.Expression(m.I, users, rule=pu, doc="carbon-inclusive purchaser price by user")
 
 
