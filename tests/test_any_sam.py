@@ -21,7 +21,8 @@ def test_pyomo_imported_before_cge_still_solves():
         "from pathlib import Path\n"
         f"d = Path({str(TESTS_DIR / 'data' / 'toy')!r})\n"
         "cal = C.calibrate(sam.load_sam(d), C.load_elasticities(d / 'elasticities.csv'), sam.load_co2(d),"
-        " sam.load_process_co2(d), C.load_sector_groups(d / 'sector_groups.csv'), roles={'ENE': 'coal'})\n"
+        " sam.load_process_co2(d), C.load_sector_groups(d / 'sector_groups.csv'), roles={'ENE': 'coal'},"
+        " categories=C.load_consumption_categories(d / 'consumption_categories.csv'))\n"
         "print(round(cge.Model(cal).solve(50.0).to_xarray().co2.item(), 6))\n"
         "from cge.solve import solve\n"
         "print(solve(cge.Model(cal).m).termination)\n"
@@ -55,7 +56,8 @@ HH3 = ["hh_poor", "hh_mid", "hh_rich"]
 def toy2_cal(S=None):
     S = sam.load_sam(TOY2) if S is None else S
     return C.calibrate(S, C.load_elasticities(TOY2 / "elasticities.csv"), sam.load_co2(TOY2),
-                       sam.load_process_co2(TOY2), C.load_sector_groups(TOY2 / "sector_groups.csv"), roles={"ENE": "coal"})
+                       sam.load_process_co2(TOY2), C.load_sector_groups(TOY2 / "sector_groups.csv"), roles={"ENE": "coal"},
+                       categories=C.load_consumption_categories(TOY2 / "consumption_categories.csv"))
 
 
 def _free(m):
@@ -186,7 +188,8 @@ def test_no_enterprise_no_zero_division():
     assert (d.abs() < 1e-9).all(), d[d.abs() > 1e-9]
     toy = TESTS_DIR / "data" / "toy"
     cal = C.calibrate(S, C.load_elasticities(toy / "elasticities.csv"), sam.load_co2(toy), sam.load_process_co2(toy),
-                      C.load_sector_groups(toy / "sector_groups.csv"), roles={"ENE": "coal"})
+                      C.load_sector_groups(toy / "sector_groups.csv"), roles={"ENE": "coal"},
+                      categories=C.load_consumption_categories(toy / "consumption_categories.csv"))
     model = cge.Model(cal)
     assert residuals(model.m, 1)[0][1] < 1e-8
     model.solve(100.0)
