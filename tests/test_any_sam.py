@@ -45,6 +45,7 @@ import calibration as C
 import cge
 import sam
 from cge.model.closure import CLOSURE_DIR, load_closure
+from cge.model.households import ENERGY, les_ev
 from cge.solve import residuals
 from sam.errors import InputError
 
@@ -134,14 +135,18 @@ def test_toy2_tariff_abolition(closure):
     spend = (sum(pyo.value(m.PA[i] * m.G) * cal.gov0[i] for i in cal.sectors)
              + sum(T.loc[h, "gov"] * pyo.value(m.TRG[h] * m.PNUM) for h in HH3) + pyo.value(m.GSAV) * T.loc["sav", "gov"])
     assert rev == pytest.approx(spend, rel=1e-10)
-    # EV identity (Cobb-Douglas): utility = spending / (base spending x price index), EV = base spending x (U - 1)
+    # EV identity (LES, money-metric at 2017 prices): the EV from quantities (direct utility) equals the EV from
+    # prices and spending alone (indirect utility); utility = real supernumerary spending over 2017's
     for k, h in enumerate(HH3):
         cons0 = float(cal.hh0[h].sum())
-        sh = cal.hh0[h] / cons0
-        pidx = np.exp(sum(sh[i] * np.log(pyo.value(m.PU[i, h])) for i in cal.sectors if sh[i] > 0))
+        les = m._les[h]
+        prices = {i: pyo.value(m.PU[i, h]) for i in les.w if i != ENERGY}
+        if h in m.HE:
+            prices[ENERGY] = pyo.value(m.PEN[h])
         spend_h = sum(pyo.value(m.PU[i, h] * m.C[i, h]) * cal.hh0.loc[i, h] for i in cal.sectors if (i, h) in m.CF)
-        assert ds.utility.values[k] == pytest.approx(spend_h / cons0 / pidx, rel=1e-10)
-        assert ds.ev.values[k] == pytest.approx(cons0 * (ds.utility.values[k] - 1), rel=1e-12)
+        assert ds.ev.values[k] == pytest.approx(les_ev(les, cons0, prices, spend_h), rel=1e-10, abs=1e-10)
+        ss = les.subsistence_share
+        assert ds.utility.values[k] == pytest.approx((ds.ev.values[k] + cons0 * (1 - ss)) / (cons0 * (1 - ss)), rel=1e-10)
     if closure == "mobile_capital":
         rk = [pyo.value(m.RK[j]) for j in cal.sectors]
         assert max(rk) - min(rk) < 1e-9                              # one rental rate
