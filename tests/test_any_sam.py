@@ -36,7 +36,6 @@ def test_pyomo_imported_before_cge_still_solves():
 
 # ----------------------------------------------------------------------------- the second toy SAM
 
-import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
