@@ -171,8 +171,8 @@ GENERAL = {
     "price_export": (("sector",), "index, 2017 = 1", "export price in yuan"),
     "tariff_rate": (("sector",), "fraction of the CIF value", "import duty rate"),
     "tariff_revenue": ((), "billion yuan", "import duty revenue"),
-    "utility": (("household",), "index, 2017 = 1", "household utility (Cobb-Douglas index of consumption, 2017 budget shares)"),
-    "ev": (("household",), "billion yuan, 2017 prices", "equivalent variation relative to the 2017 benchmark"),
+    "utility": (("household",), "index, 2017 = 1", "household utility, money-metric (LES: supernumerary spending at 2017 prices over 2017's; Cobb-Douglas: index of consumption)"),
+    "ev": (("household",), "billion yuan, 2017 prices", "equivalent variation relative to the 2017 benchmark: e(p2017, U) - e(p2017, U2017) with this year's preferences"),
 }
 
 
@@ -246,8 +246,7 @@ class Extractor:
         cons = self.c0 * c
         by_hh = np.zeros((n, len(self.H)))
         np.add.at(by_hh, (self.cf_pos, self.cf_h), cons)
-        logu = np.bincount(self.cf_h, self.cf_share * np.log(np.maximum(c, 1e-300)), len(self.H))
-        util = np.exp(logu)
+        util = np.array([pyo.value(m.UTIL[h]) for h in self.H])
         ev = lambda v: np.fromiter((pyo.value(x) for x in v), dtype=float, count=len(v))
         imp = np.zeros(n)
         imp[self.im_pos] = self.imp0 * val(self.xm)
@@ -260,7 +259,7 @@ class Extractor:
             "imports_sector": imp, "exports_sector": exp,
             "price_domestic": val(self.pd), "price_import": ev(self.pm), "price_export": val(self.pwe) * er,
             "tariff_rate": val(self.tm), "tariff_revenue": float(pyo.value(m.TARREV)),
-            "utility": util, "ev": self.cons0 * (util - 1.0),
+            "utility": util, "ev": np.array([pyo.value(m.EVH[h]) for h in self.H]),
         }
         aproc = np.ones(len(self.S))
         aproc[self.proc_pos] = val(self.aproc)

@@ -43,7 +43,7 @@ from .state import Capital, YearState
 
 # variable families that scale with the size of the economy (warm start of the next year)
 QUANTITY_FAMILIES = {"XP", "Q", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "YG", "GSAV", "G",
-                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG", "FXD"}
+                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG", "FXD", "XEN"}
 
 
 # baseline: start each year from the prediction (GDP growth) corrected by last year's prediction
@@ -178,6 +178,8 @@ class DynamicRun:
     def _set_drivers(self, year: int, k: np.ndarray, wdev_lag: float) -> None:
         m, d = self.m, self.drv
         g = float(d.gdp[year])
+        if hasattr(m, "POP"):                            # LES subsistence is fixed per head
+            m.POP.set_value(float(d.population[year]) if d.population is not None else 1.0)
         for v, val in zip(self._k, k):
             v.set_value(float(val))
         for name in ("G", "FSAV", "STK"):

@@ -4,12 +4,15 @@ Everything is read from the SAM: the households are its ``hh_<name>`` accounts (
 enterprise account ``ent`` is optional, factor income goes to whoever the SAM pays it to (capital
 income may go straight to households), import duties (row ``tariff``) are government revenue.
 Government and investment demand by commodity are fixed shares (Leontief) or Cobb-Douglas, a
-structural option of the closure (``[options] government / investment``)."""
+structural option of the closure (``[options] government / investment``); household demand is its own
+block (:mod:`.households`: linear expenditure system or Cobb-Douglas, ``[options] households``)."""
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
 from sam.errors import InputError
+
+from .households import add_households
 
 
 def _final_demand(m, name: str, base, vol, form: str, what: str):
@@ -104,37 +107,7 @@ def add_institutions(m) -> None:
     m.eq_yh = pyo.Constraint(m.H, rule=eq_yh, doc="household income")
     reg.add("institutions", "eq_yh", "YH")
 
-    energy = {i for i in cal.sectors if cal.role[i] != ""}
-    coal = {i for i in cal.sectors if cal.role[i] == "coal"}
-    elec = {i for i in cal.sectors if cal.role[i] == "electricity"}
-    tilt = {h: sum(float(cal.hh0.loc[i, h]) / cons0[h] * (m.ESAV / m.AEEI if i in energy else 1.0)
-                   for i in cal.sectors if cal.hh0.loc[i, h] > 0) for h in HH}
-    # at home: coal's budget share x FSW, every fossil fuel's x AELEC; what they lose goes to electricity
-    fossil = {i for i in cal.sectors if cal.role[i] in ("coal", "oil", "gas")}
-    coal0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in coal) for h in HH}   # SAM order:
-    fos0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in fossil) for h in HH}  # no hash-order
-    elec0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in elec) for h in HH}   # sums
-
-    def switch(i, h):
-        if elec0[h] <= 0:
-            return 1.0
-        if i in coal:
-            return m.FSW * m.AELEC
-        if i in fossil:
-            return m.AELEC
-        if i in elec:
-            return 1 + (coal0[h] * (1 - m.FSW * m.AELEC) + (fos0[h] - coal0[h]) * (1 - m.AELEC)) / elec0[h]
-        return 1.0
-
-    def eq_c(mm, i, h):
-        """Household demand: Cobb-Douglas budget shares of spending out of disposable income; energy
-        efficiency (AEEI) and energy saving (ESAV) tilt the budget from energy to other goods (shares renormalised) and the
-        fuel switch (FSW) and electrification (AELEC) move coal's and fossil fuels' shares to electricity."""
-        share = float(cal.hh0.loc[i, h]) / cons0[h] * switch(i, h) * (m.ESAV / m.AEEI if i in energy else 1.0) / tilt[h]
-        spend = (1 - mps[h]) * (1 - ytax[h]) * m.YH[h] * hh_inc0[h]
-        return m.PU[i, h] * m.C[i, h] * float(cal.hh0.loc[i, h]) == share * spend
-    m.eq_c = pyo.Constraint(m.CF, rule=eq_c, doc="household consumption demand")
-    reg.add("institutions", "eq_c", "C")
+    add_households(m, {h: (1 - mps[h]) * (1 - ytax[h]) * m.YH[h] * hh_inc0[h] for h in HH})
 
     if ent:
         def eq_ye(mm):
