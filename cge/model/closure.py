@@ -24,10 +24,11 @@ VAR_BLOCK = {
     "ALAB": "production", "AEEI": "production", "FSW": "production", "AELEC": "production", "ESAV": "production",
     "FEN": "energy", "COALU": "energy", "TWHT": "energy", "APROC": "carbon", "ARES": "carbon",
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
-    "tm": "trade", "GSAVSH": "institutions", "RKM": "clearing", "KS": "clearing",
+    "tm": "trade", "GSAVSH": "institutions", "GSAVY": "institutions",
+    "NRS": "investment", "TRENDK": "investment", "IPOW": "investment", "RKM": "clearing", "KS": "clearing",
 }
 # variables held fixed in every closure (exogenous data the year loop or a shock changes in memory)
-ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG")
+ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "TRENDK", "IPOW")
 # structural options of a closure ([options] table): name -> allowed values, the first is the default
 OPTIONS = {
     "capital": ("specific", "mobile"),
