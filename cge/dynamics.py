@@ -4,10 +4,13 @@ Each year is one static equilibrium (the same Pyomo model, re-solved in memory f
 previous year's solution).  Between years:
 
 * capital (:mod:`cge.state`): K(t+1) = (1 - delta_j) K(t) + I_j(t) / capex_j(t) - retired_j(t)
-  by sector, where aggregate real investment from the solution is allocated across sectors in
-  proportion to capital times the sector's rate of return relative to the economy average,
-  raised to ``invest_elasticity`` (allocation by expected rates of return); installed capital
-  is sector-specific and may stand idle;
+  by sector, where industries outside power generation invest along the MONASH capital-growth
+  curves (:mod:`cge.model.investment`): capital growth is a logistic function of the expected
+  rate of return (static expectations) relative to the normal return.  In the baseline, real
+  investment comes from saving and the trend and normal return that reconcile the curves with it
+  are recorded; policy runs hold them at the baseline's, so real investment is the sum of the
+  curves (within the year) and foreign saving adjusts.  Installed capital is sector-specific and
+  may stand idle;
 * power: in the baseline, capacity is planned within the year for the projected mix (IEA) at
   normal returns, with early retirement where the mix falls faster than depreciation; in policy
   runs next year's capacity of each technology is the baseline's times (expected return /

@@ -69,7 +69,10 @@ class GrowthCurve:
     def growth(self, ror, trend, rorn, exp=np.exp):
         """Capital growth K(t+1)/K(t) - 1 at gross return index ``ror``, trend ``trend`` and normal return ``rorn``."""
         kmin, kmax, a, c = self.shape(trend)
-        z = a * exp(c * (self.eror(ror) - rorn))
+        x = c * (self.eror(ror) - rorn)
+        if exp is np.exp:
+            x = np.clip(x, -600.0, 600.0)          # numpy: saturate instead of overflowing
+        z = a * exp(x)
         return kmin + (kmax - kmin) * z / (1 + z)
 
     def normal_return_for(self, ror: np.ndarray, k0: np.ndarray, trend: float, invest: float) -> float:
