@@ -58,7 +58,8 @@ def _series(path: Path) -> pd.Series:
 
 
 def load_params(path: Path | None = None) -> dict[str, object]:
-    """``dynamics.csv``: depreciation, net return, investment elasticity, wage adjustment, expectation weight."""
+    """``dynamics.csv``: depreciation, net return, investment elasticity, wage adjustment, expectation weight,
+    capital-growth curve (maximum over trend, slope)."""
     path = path or DATA_DIR / "dynamics.csv"
     df = read_csv_checked(path, required=["parameter", "value", "unit", "source"])
     out: dict[str, object] = {}
@@ -67,7 +68,8 @@ def load_params(path: Path | None = None) -> dict[str, object]:
             out[r["parameter"]] = float(r["value"])
         except ValueError as exc:
             raise InputError(f"{path}: line {i + 2}, column value: {r['value']!r} is not a number") from exc
-    need = ["depreciation", "net_return", "invest_elasticity", "wage_adjustment", "expectation_weight"]
+    need = ["depreciation", "net_return", "invest_elasticity", "wage_adjustment", "expectation_weight",
+            "k_growth_max_minus_trend", "k_growth_smurf"]
     miss = [k for k in need if k not in out]
     if miss:
         raise InputError(f"{path}: column parameter: missing {miss}")

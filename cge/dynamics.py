@@ -4,10 +4,13 @@ Each year is one static equilibrium (the same Pyomo model, re-solved in memory f
 previous year's solution).  Between years:
 
 * capital (:mod:`cge.state`): K(t+1) = (1 - delta_j) K(t) + I_j(t) / capex_j(t) - retired_j(t)
-  by sector, where aggregate real investment from the solution is allocated across sectors in
-  proportion to capital times the sector's rate of return relative to the economy average,
-  raised to ``invest_elasticity`` (allocation by expected rates of return); installed capital
-  is sector-specific and may stand idle;
+  by sector, where industries outside power generation invest along the MONASH capital-growth
+  curves (:mod:`cge.model.investment`): capital growth is a logistic function of the expected
+  rate of return (static expectations) relative to the normal return.  In the baseline, real
+  investment comes from saving and the trend and normal return that reconcile the curves with it
+  are recorded; policy runs hold them at the baseline's, so real investment is the sum of the
+  curves (within the year) and foreign saving adjusts.  Installed capital is sector-specific and
+  may stand idle;
 * power: in the baseline, capacity is planned within the year for the projected mix (IEA) at
   normal returns, with early retirement where the mix falls faster than depreciation; in policy
   runs next year's capacity of each technology is the baseline's times (expected return /
@@ -148,6 +151,10 @@ class DynamicRun:
         self._qty = np.array([v.parent_component().name in QUANTITY_FAMILIES for v in self._vars])
         gen = [s for s in self.sectors if self.cal.role[s] == "generation"]
         self._gen = gen
+        from .model.investment import curve_sectors
+        cs = set(curve_sectors(self.m))
+        self._curve_pos = np.array([n for n, s in enumerate(self.sectors) if s in cs], dtype=int)
+        self.last_trend, self.last_rorn = float(self.m._curve.trend0), float(self.m._curve.net_return)
         grid = [s for s in self.sectors if self.cal.role[s] == "electricity" and s in self.m.I
                 and any((g, s) in self.m.F for g in gen)]
         self._grid = grid[0] if grid else None
@@ -205,6 +212,11 @@ class DynamicRun:
                 m.CTAX.set_value(0.0)
             elif not m.CTAX.value:                       # the pledge's price: start from last year's
                 m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)
+            # the in-year normal return only closes the curves' equation (recomputed after the solve
+            # with this year's generation investment, :meth:`_curve_investment`): start it near last year's
+            m.TRENDK.set_value(self.last_trend / m._curve.trend0)
+            last_pow = float(self.last_inv[self._gpos()].sum()) if hasattr(self, "last_inv") else m._ipow0
+            m.IPOW.set_value(last_pow / m._ipow0 if m._ipow0 > 0 else 0.0)
             for t in m.GA:
                 m.RKGAP[t].set_value(1.0)
             if all(m.GSH[t].fixed for t in self.techs):
@@ -231,6 +243,12 @@ class DynamicRun:
         m.GSAV.set_value(float(b.gov_saving))
         base_price = float(b.carbon_price)              # the baseline's own (the pledge's) price, 0 to 2050
         m.CTAXB.set_value(base_price)                   # ... which users a scenario does not cover still pay
+        if "gov_consumption" in b:
+            m.G.set_value(float(b.gov_consumption))       # the baseline's budget rule chose it
+        if "normal_return" in b:                           # the baseline's normal returns and trend (MONASH policy closure)
+            m.NRS.set_value(float(b.normal_return) / m._curve.net_return)
+            m.TRENDK.set_value(float(b.trend_k) / m._curve.trend0)
+        m.IPOW.set_value(float(self._charge.sum()) / m._ipow0 if m._ipow0 > 0 else 0.0)
         price = self.sc.price(year)
         cap = self.sc.cap_value(year)
         if cap is not None:
@@ -333,6 +351,8 @@ class DynamicRun:
                                   {"units": "billion yuan, 2017 prices", "long_name": "real investment in this year's new generation capacity"})
         ds["retired"] = (("sector",), self.last_retired.copy(),
                          {"units": "index of 2017 capital", "long_name": "capital retired early for next year (planned power capacity)"})
+        ds["trend_k"] = ((), self.last_trend, {"units": "fraction per year", "long_name": "trend capital growth of the capital-growth curves (baseline: industries' capital growth this year)"})
+        ds["normal_return"] = ((), self.last_rorn, {"units": "fraction per year", "long_name": "normal net rate of return of the capital-growth curves (baseline: reconciles them with investment)"})
         ds["ror"] = (("sector",), self.last_ror.copy(),
                      {"units": "index, 2017 = 1", "long_name": "rate of return per unit of real investment (rental / investment price x capacity per yuan)"})
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
@@ -359,7 +379,7 @@ class DynamicRun:
                 power_inv[pos], retired[pos] = self.cap.investment_for(pos, float(self._k[pos].value), k[pos], year)
         else:
             power_inv = self._charge.copy()
-        inv = self.cap.allocate(inv_real - power_inv.sum(), k, ror, {pos: 0.0 for pos in gpos})
+        inv = self._curve_investment(inv_real - power_inv.sum(), k, ror)
         inv[gpos] = power_inv[gpos]
         k_next = self.cap.step(k, inv - power_inv, year)       # power capacity is set below
         charge = np.zeros(len(self.sectors))
@@ -370,6 +390,31 @@ class DynamicRun:
         self._charge_next = charge
         self.last_retired, self.last_ror, self.last_inv = retired, ror, inv
         return k_next
+
+    def _gpos(self) -> list[int]:
+        """Positions of the generation technologies among the sectors (none without a power block)."""
+        return [self.sectors.index(g) for g in self._gen] if hasattr(self.m, "_power") else []
+
+    def _curve_investment(self, rest: float, k: np.ndarray, ror: np.ndarray) -> np.ndarray:
+        """Real investment by industry (bn yuan) on the MONASH capital-growth curves
+        (:mod:`cge.model.investment`).  Baseline (forecast closure): the trend is this year's capital
+        growth of the industries taken together (investment ``rest`` from saving) and the normal
+        return is the one at which the curves add up to ``rest``; both are recorded.  Policy runs:
+        the baseline's trend and normal return (fixed in the closure), so investment follows the
+        expected return's deviation from the baseline's."""
+        m, curve = self.m, self.m._curve
+        pos = self._curve_pos
+        K = self.cap.k0.to_numpy()[pos] * k[pos]
+        if self.is_base:
+            trend = max(rest / K.sum() - curve.delta, -curve.delta + 1e-6)
+            rorn = curve.normal_return_for(ror[pos], K, trend, rest)
+        else:
+            trend = curve.trend0 * float(m.TRENDK.value)
+            rorn = curve.net_return * float(m.NRS.value)
+        inv = np.zeros(len(self.sectors))
+        inv[pos] = K * (curve.growth(ror[pos], trend, rorn) + curve.delta)
+        self.last_trend, self.last_rorn = trend, rorn
+        return inv
 
     def _policy_capacity(self, year: int, k: np.ndarray, ror: np.ndarray, gpos: list[int]):
         """Next year's generation capacity in a policy run and its investment (charged next year)."""
@@ -422,6 +467,11 @@ class DynamicRun:
             "labour_supply": ((), v(m.LS), {"units": "index, 2017 = 1", "long_name": "employment (labour supply in use)"}),
             "recycled_share": ((), v(m.RECYC), {"units": "1", "long_name": "share of carbon revenue returned lump-sum to households"}),
             "gov_saving": ((), v(m.GSAV), {"units": "index of 2017 value", "long_name": "government saving"}),
+            "gov_consumption": ((), v(m.G), {"units": "index, 2017 = 1", "long_name": "real government consumption"}),
+            "gov_balance_gdp": ((), v(m.GSAV) * float(self.cal.transfers.loc["sav", "gov"]) / (v(m.RGDP) * m._gdp0 * v(m.PNUM)),
+                                {"units": "fraction of GDP", "long_name": "government saving (balance) over GDP at consumer prices"}),
+            "foreign_saving": ((), v(m.FSAV) * float(self.cal.transfers.loc["sav", "row"]) * v(m.ER),
+                               {"units": "billion yuan, current prices", "long_name": "foreign saving (current-account deficit)"}),
             "wage": ((), v(m.W) / v(m.PNUM), {"units": "index, 2017 = 1", "long_name": "real wage (CPI-deflated)"}),
             "solve_seconds": ((), sol.info.seconds, {"units": "s", "long_name": "IPOPT wall time of this year's solve"}),
             "ipopt_iterations": ((), float(sol.info.iterations), {"units": "1", "long_name": "IPOPT iterations"}),

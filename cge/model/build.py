@@ -2,7 +2,7 @@
 
 Blocks, one module each: :mod:`.production` (technology, nested CES), :mod:`.capital`
 (capital in use and idle capacity), :mod:`.power` (generation in TWh, technology choice),
-:mod:`.trade`, :mod:`.carbon`, :mod:`.institutions`, :mod:`.energy` (final energy, coal use and
+:mod:`.trade`, :mod:`.carbon`, :mod:`.institutions`, :mod:`.investment` (capital-growth curves), :mod:`.energy` (final energy, coal use and
 generation indices), :mod:`.clearing`.
 
 Variables are normalised to 1 at the benchmark (ENVISAGE practice): a quantity variable
@@ -19,7 +19,8 @@ from .base import Registry
 from .carbon import add_carbon, add_carbon_accounts
 from .clearing import add_clearing
 from .energy import add_energy_accounts
-from .institutions import add_institutions
+from .institutions import add_budget_rule, add_institutions
+from .investment import add_investment
 from .nests import build_trees
 from .capital import add_capital
 from .power import add_power, logit_nests
@@ -44,9 +45,11 @@ def build_model(cal, reg: Registry | None = None, options: dict | None = None) -
     add_power(m)
     add_trade(m)
     add_institutions(m)
+    add_investment(m)
     add_carbon_accounts(m)
     add_energy_accounts(m)
     add_clearing(m)
+    add_budget_rule(m)
     m.obj = pyo.Objective(expr=0.0)
     return m
 

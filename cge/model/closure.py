@@ -24,11 +24,12 @@ VAR_BLOCK = {
     "ALAB": "production", "AEEI": "production", "FSW": "production", "AELEC": "production", "ESAV": "production",
     "FEN": "energy", "COALU": "energy", "TWHT": "energy", "APROC": "carbon", "ARES": "carbon",
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
-    "tm": "trade", "GSAVSH": "institutions", "RKM": "clearing", "KS": "clearing", "CTAXB": "carbon",
+    "tm": "trade", "GSAVSH": "institutions", "GSAVY": "institutions", "CTAXB": "carbon",
+    "NRS": "investment", "TRENDK": "investment", "IPOW": "investment", "RKM": "clearing", "KS": "clearing",
     "XEN": "institutions", "PEN": "institutions", "POP": "institutions",
 }
 # variables held fixed in every closure (exogenous data the year loop or a shock changes in memory)
-ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "CTAXB", "POP")
+ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "CTAXB", "POP", "TRENDK", "IPOW")
 # structural options of a closure ([options] table): name -> allowed values, the first is the default
 OPTIONS = {
     "capital": ("specific", "mobile"),

@@ -182,3 +182,26 @@ def add_institutions(m) -> None:
         return imp == exp + net_tr + fsav0 * m.FSAV * m.ER
     m.eq_bop = pyo.Constraint(rule=eq_bop, doc="balance of payments (exchange rate or foreign saving)")
     reg.add("institutions", "eq_bop", "ER")
+
+
+def add_budget_rule(m) -> None:
+    """Government saving as a share of GDP (``GSAVY``): the budget rule of the baseline closure.
+
+    ``GSAV gsav0 = GSAVY (gsav0 / gdp0) RGDP gdp0 PNUM``: government saving over GDP valued at the
+    consumer price level, as an index of its 2017 SAM share.  The baseline fixes ``GSAVY`` (the
+    balance stays at its 2017 share of GDP) and lets real government consumption ``G`` adjust;
+    every other closure leaves ``GSAVY`` free (a result).  Built after :mod:`.clearing` (it needs RGDP)."""
+    cal, reg = m._cal, m._reg
+    gsav0 = float(cal.transfers.loc["sav", "gov"])
+    gdp0 = float(m._gdp0)
+    m.GSAVY = pyo.Var(initialize=1.0, doc="government saving as a share of GDP (index of its 2017 SAM share)")
+    if gsav0 == 0:
+        m.GSAVY.fix(1.0)           # no base share to hold: the variable is not used
+        m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("GSAVY",)
+        return
+
+    def eq_gsavy(mm):
+        """Government saving as a share of GDP at consumer prices (the budget-rule ratio)."""
+        return m.GSAV == m.GSAVY * m.RGDP * m.PNUM
+    m.eq_gsavy = pyo.Constraint(rule=eq_gsavy, doc="government saving share of GDP")
+    reg.add("institutions", "eq_gsavy", "GSAVY")
