@@ -57,6 +57,7 @@ class Calibration:
     households: list[str] = field(default_factory=lambda: list(HOUSEHOLDS))   # from sam.accounts(), SAM order
     tariff0: pd.Series | None = None    # import duties by commodity (billion yuan); imp0 is then CIF
     has_ent: bool = True                # the SAM has an enterprise account ``ent``
+    cons_category: pd.Series | None = None   # commodity -> household consumption category (LES income elasticities)
 
     def __post_init__(self) -> None:
         if self.tariff0 is None:
@@ -87,6 +88,19 @@ def load_roles(sectors: list[str], path: Path | None = None) -> pd.Series:
     s = pd.Series("", index=sectors, dtype=object)
     known = df[df["code"].isin(sectors)]
     s[known["code"].to_list()] = known["role"].to_list()
+    return s
+
+
+def load_consumption_categories(path: Path | str | None = None) -> pd.Series:
+    """Commodity code -> household consumption category (``behaviour/consumption_categories.csv``): the
+    category whose income elasticity the linear expenditure system gives the commodity."""
+    path = Path(path) if path else DATA_DIR / "behaviour" / "consumption_categories.csv"
+    df = read_csv_checked(path, required=["code", "category"])
+    dup = df["code"][df["code"].duplicated()]
+    if len(dup):
+        raise InputError(f"{path}: column code: commodity {dup.iloc[0]!r} appears twice")
+    s = df.set_index("code")["category"].astype(str)
+    s.attrs["path"] = str(path)
     return s
 
 
@@ -166,12 +180,15 @@ def _is_shipped(S: pd.DataFrame) -> bool:
 
 def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None = None,
               co2: pd.DataFrame | None = None, process: pd.Series | None = None,
-              groups: pd.Series | None = None, roles: dict[str, str] | None = None) -> Calibration:
+              groups: pd.Series | None = None, roles: dict[str, str] | None = None,
+              categories: pd.Series | None = None) -> Calibration:
     """Benchmark and parameters from a SAM in the ``sam`` package's format.
 
     ``sam`` defaults to ``sam.load_sam()`` and ``elasticities`` to
     ``calibration.load_elasticities()``; CO2 accounts default to the shipped ones when the
-    SAM is the shipped one (passed or not), else to zero.  Works for any SAM in that format (the toy SAM too).
+    SAM is the shipped one (passed or not), else to zero.  ``categories`` (commodity -> household
+    consumption category, :func:`load_consumption_categories`) defaults to the shipped mapping.  Works for
+    any SAM in that format (the toy SAM too).
     """
     S = samlib.load_sam() if sam is None else sam
     shipped = sam is None or _is_shipped(sam)
@@ -234,4 +251,5 @@ def calibrate(sam: pd.DataFrame | None = None, elasticities: pd.DataFrame | None
         role[k] = v
     return Calibration(sectors, S, xp0, z0, role, load_feedstock(sectors), lab0, cap0, tp,
                        hh0, gov0, inv0, stk0, exp0, imp0, xd0, xa0, transfers, co2, co2coef, process0,
-                       elast, el, load_power(sectors, role), households, tariff0, has_ent)
+                       elast, el, load_power(sectors, role), households, tariff0, has_ent,
+                       load_consumption_categories() if categories is None else categories)

@@ -80,7 +80,7 @@ class FlowValues:
     Mirrors :func:`cge.model.production.add_production`'s CES demand
     ``XA = twist x Q_parent (P_parent / PU)**sigma`` and the power block's logit
     ``XA = Q_GEN x (TWh_total / TWh0_t) x s0_t TGEN_t PU**(-sigma) / sum_k s0_k TGEN_k PU_k**(-sigma)``,
-    with ``PU = PA + cover x CTAX x PNUM x coef / 1000``; coefficients are gathered once,
+    with ``PU = PA + (cover x CTAX + (1 - cover) x CTAXB) x PNUM x coef / 1000``; coefficients are gathered once,
     values read from the variables at each call (tests check it against Pyomo's own evaluation)."""
 
     def __init__(self, m: pyo.ConcreteModel, flows: list[tuple[str, str]]) -> None:
@@ -141,9 +141,9 @@ class FlowValues:
         m, val = self.m, Extractor.values
         pa = val(self.pa)
         cover = np.array([pyo.value(m.cover[u]) for u in self.users])
-        tax = float(m.CTAX.value) * float(m.PNUM.value)
+        tax = (cover * float(m.CTAX.value) + (1 - cover) * float(m.CTAXB.value)) * float(m.PNUM.value)   # by user
         q, p = val(self.q), val(self.p)
-        pu = pa[self.i_pa] + cover[self.u_pos] * tax * self.c
+        pu = pa[self.i_pa] + tax[self.u_pos] * self.c
         ps = p[self.nest]
         xa = q[self.nest] * np.where(self.sigma == 0.0, 1.0, (ps / pu) ** self.sigma)
         f = float(m.FSW.value)
@@ -152,7 +152,7 @@ class FlowValues:
         xa = xa * tw
         if self.logit is not None:
             lg = self.logit
-            pug = pa[lg["pa"]] + cover[lg["u"]] * tax * lg["c"]
+            pug = pa[lg["pa"]] + tax[lg["u"]] * lg["c"]
             tg = np.array([1.0 if v is None else float(v.value) for v in lg["tgen"]])
             w = lg["s0"] * tg * pug ** (-lg["sigma"])
             gen = q[lg["q"]] * lg["scale"] * w / w.sum()
@@ -173,8 +173,8 @@ GENERAL = {
     "price_export": (("sector",), "index, 2017 = 1", "export price in yuan"),
     "tariff_rate": (("sector",), "fraction of the CIF value", "import duty rate"),
     "tariff_revenue": ((), "billion yuan", "import duty revenue"),
-    "utility": (("household",), "index, 2017 = 1", "household utility (Cobb-Douglas index of consumption, 2017 budget shares)"),
-    "ev": (("household",), "billion yuan, 2017 prices", "equivalent variation relative to the 2017 benchmark"),
+    "utility": (("household",), "index, 2017 = 1", "household utility, money-metric (LES: supernumerary spending at 2017 prices over 2017's; Cobb-Douglas: index of consumption)"),
+    "ev": (("household",), "billion yuan, 2017 prices", "equivalent variation relative to the 2017 benchmark: e(p2017, U) - e(p2017, U2017) with this year's preferences"),
 }
 
 
@@ -248,8 +248,7 @@ class Extractor:
         cons = self.c0 * c
         by_hh = np.zeros((n, len(self.H)))
         np.add.at(by_hh, (self.cf_pos, self.cf_h), cons)
-        logu = np.bincount(self.cf_h, self.cf_share * np.log(np.maximum(c, 1e-300)), len(self.H))
-        util = np.exp(logu)
+        util = np.array([pyo.value(m.UTIL[h]) for h in self.H])
         ev = lambda v: np.fromiter((pyo.value(x) for x in v), dtype=float, count=len(v))
         imp = np.zeros(n)
         imp[self.im_pos] = self.imp0 * val(self.xm)
@@ -262,7 +261,7 @@ class Extractor:
             "imports_sector": imp, "exports_sector": exp,
             "price_domestic": val(self.pd), "price_import": ev(self.pm), "price_export": val(self.pwe) * er,
             "tariff_rate": val(self.tm), "tariff_revenue": float(pyo.value(m.TARREV)),
-            "utility": util, "ev": self.cons0 * (util - 1.0),
+            "utility": util, "ev": np.array([pyo.value(m.EVH[h]) for h in self.H]),
         }
         aproc = np.ones(len(self.S))
         aproc[self.proc_pos] = val(self.aproc)

@@ -29,7 +29,8 @@ def _toy_model():
     from .api import Model
     toy = ROOT / "tests" / "data" / "toy"
     cal = C.calibrate(sam.load_sam(toy), C.load_elasticities(toy / "elasticities.csv"), sam.load_co2(toy),
-                      sam.load_process_co2(toy), C.load_sector_groups(toy / "sector_groups.csv"), roles={"ENE": "coal"})
+                      sam.load_process_co2(toy), C.load_sector_groups(toy / "sector_groups.csv"), roles={"ENE": "coal"},
+                      categories=C.load_consumption_categories(toy / "consumption_categories.csv"))
     return Model(cal).m
 
 

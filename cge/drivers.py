@@ -33,6 +33,7 @@ class Drivers:
     plant_delta: pd.Series | None = None  # depreciation rate of generation technologies (1 / lifetime)
     resource_eta: pd.Series | None = None  # supply elasticity of resource-limited capacity (hydro, nuclear)
     energy: pd.DataFrame | None = None    # year x (fen, coal, twh): IEA WEO indices, 2017 = 1
+    population: pd.Series | None = None   # total population index, 2017 = 1 (households' subsistence per head)
 
     @property
     def years(self) -> list[int]:
@@ -57,7 +58,8 @@ def _series(path: Path) -> pd.Series:
 
 
 def load_params(path: Path | None = None) -> dict[str, object]:
-    """``dynamics.csv``: depreciation, net return, investment elasticity, wage adjustment, expectation weight."""
+    """``dynamics.csv``: depreciation, net return, investment elasticity, wage adjustment, expectation weight,
+    capital-growth curve (maximum over trend, slope)."""
     path = path or DATA_DIR / "dynamics.csv"
     df = read_csv_checked(path, required=["parameter", "value", "unit", "source"])
     out: dict[str, object] = {}
@@ -66,7 +68,8 @@ def load_params(path: Path | None = None) -> dict[str, object]:
             out[r["parameter"]] = float(r["value"])
         except ValueError as exc:
             raise InputError(f"{path}: line {i + 2}, column value: {r['value']!r} is not a number") from exc
-    need = ["depreciation", "net_return", "invest_elasticity", "wage_adjustment", "expectation_weight"]
+    need = ["depreciation", "net_return", "invest_elasticity", "wage_adjustment", "expectation_weight",
+            "k_growth_max_minus_trend", "k_growth_smurf"]
     miss = [k for k in need if k not in out]
     if miss:
         raise InputError(f"{path}: column parameter: missing {miss}")
@@ -96,7 +99,15 @@ def load_drivers(end: int = 2060, data_dir: Path | None = None) -> Drivers:
     return Drivers(gdp, _interp(co2, years), labour, load_power_mix(d / "power_mix.csv", years), load_params(d / "dynamics.csv"),
                    load_aeei(d / "baseline" / "aeei.csv", years), load_capex(d / "power" / "capex_projection.csv", years),
                    load_lifetimes(d / "power" / "lifetimes_depreciation.csv"), load_eta(d / "power" / "resource_limits.csv"),
-                   load_energy_outlook(d / "baseline" / "weo2023_china.csv", years))
+                   load_energy_outlook(d / "baseline" / "weo2023_china.csv", years), load_population(d / "population.csv", years))
+
+
+def load_population(path: Path, years: range) -> pd.Series:
+    """Total population as an index (2017 = 1), WDI then UN WPP 2022 medium; constant after its last year."""
+    pop = _series(path)
+    if BASE_YEAR not in pop.index:
+        raise InputError(f"{path}: column year: needs the base year {BASE_YEAR}")
+    return _interp(pop / pop[BASE_YEAR], years)
 
 
 # the baseline's energy outlook: IEA WEO 2023 Stated Policies (today's policies, no pledges: the

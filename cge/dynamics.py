@@ -4,10 +4,13 @@ Each year is one static equilibrium (the same Pyomo model, re-solved in memory f
 previous year's solution).  Between years:
 
 * capital (:mod:`cge.state`): K(t+1) = (1 - delta_j) K(t) + I_j(t) / capex_j(t) - retired_j(t)
-  by sector, where aggregate real investment from the solution is allocated across sectors in
-  proportion to capital times the sector's rate of return relative to the economy average,
-  raised to ``invest_elasticity`` (allocation by expected rates of return); installed capital
-  is sector-specific and may stand idle;
+  by sector, where industries outside power generation invest along the MONASH capital-growth
+  curves (:mod:`cge.model.investment`): capital growth is a logistic function of the expected
+  rate of return (static expectations) relative to the normal return.  In the baseline, real
+  investment comes from saving and the trend and normal return that reconcile the curves with it
+  are recorded; policy runs hold them at the baseline's, so real investment is the sum of the
+  curves (within the year) and foreign saving adjusts.  Installed capital is sector-specific and
+  may stand idle;
 * power: in the baseline, capacity is planned within the year for the projected mix (IEA) at
   normal returns, with early retirement where the mix falls faster than depreciation; in policy
   runs next year's capacity of each technology is the baseline's times (expected return /
@@ -43,7 +46,7 @@ from .state import Capital, YearState
 
 # variable families that scale with the size of the economy (warm start of the next year)
 QUANTITY_FAMILIES = {"XP", "Q", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "YG", "GSAV", "G",
-                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG", "FXD"}
+                     "TRG", "INV", "FSAV", "LS", "EMI", "CREV", "RGDP", "STK", "KU", "KG", "FXD", "XEN"}
 
 
 # baseline: start each year from the prediction (GDP growth) corrected by last year's prediction
@@ -148,6 +151,10 @@ class DynamicRun:
         self._qty = np.array([v.parent_component().name in QUANTITY_FAMILIES for v in self._vars])
         gen = [s for s in self.sectors if self.cal.role[s] == "generation"]
         self._gen = gen
+        from .model.investment import curve_sectors
+        cs = set(curve_sectors(self.m))
+        self._curve_pos = np.array([n for n, s in enumerate(self.sectors) if s in cs], dtype=int)
+        self.last_trend, self.last_rorn = float(self.m._curve.trend0), float(self.m._curve.net_return)
         grid = [s for s in self.sectors if self.cal.role[s] == "electricity" and s in self.m.I
                 and any((g, s) in self.m.F for g in gen)]
         self._grid = grid[0] if grid else None
@@ -178,6 +185,8 @@ class DynamicRun:
     def _set_drivers(self, year: int, k: np.ndarray, wdev_lag: float) -> None:
         m, d = self.m, self.drv
         g = float(d.gdp[year])
+        if hasattr(m, "POP"):                            # LES subsistence is fixed per head
+            m.POP.set_value(float(d.population[year]) if d.population is not None else 1.0)
         for v, val in zip(self._k, k):
             v.set_value(float(val))
         for name in ("G", "FSAV", "STK"):
@@ -188,8 +197,6 @@ class DynamicRun:
             m.RGDP.set_value(g)
             if m.EMI.fixed:                              # a closure that follows the paper's CO2 row
                 m.EMI.set_value(float(d.co2[year]))
-            if m.ARES.fixed:                             # every fuel keeps its 2017 emission factor
-                m.ARES.set_value(1.0)
             if m.AEEI.fixed:                             # the sourced efficiency trend (ENVISAGE)
                 m.AEEI.set_value(float(d.aeei[year]) if d.aeei is not None else 1.0)
             if m.FEN.fixed and m._fen_missing:
@@ -201,12 +208,22 @@ class DynamicRun:
                         var.set_value(float(d.energy[key][year]))
             m.LS.set_value(float(d.labour[year]))
             m.LSBASE.set_value(float(d.labour[year]))
-            m.CTAX.set_value(0.0)
+            if m.CTAX.fixed:
+                m.CTAX.set_value(0.0)
+            elif not m.CTAX.value:                       # the pledge's price: start from last year's
+                m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)
+            # the in-year normal return only closes the curves' equation (recomputed after the solve
+            # with this year's generation investment, :meth:`_curve_investment`): start it near last year's
+            m.TRENDK.set_value(self.last_trend / m._curve.trend0)
+            last_pow = float(self.last_inv[self._gpos()].sum()) if hasattr(self, "last_inv") else m._ipow0
+            m.IPOW.set_value(last_pow / m._ipow0 if m._ipow0 > 0 else 0.0)
             for t in m.GA:
                 m.RKGAP[t].set_value(1.0)
-            share = self.drv.gen_twh_share.loc[year]
-            for t in self.techs:
-                m.GSH[t].set_value(float(share[t]))
+            if all(m.GSH[t].fixed for t in self.techs):
+                share = self.drv.gen_twh_share.loc[year]
+                for t in self.techs:
+                    m.GSH[t].set_value(float(share[t]))
+            self._set_trend_twists(year)
             return
         b = self.base.sel(year=year)
         m.ALAB.set_value(float(b.alab))
@@ -224,13 +241,45 @@ class DynamicRun:
         m.WDEVLAG.set_value(wdev_lag)
         m.FWAGE.set_value(1.0)
         m.GSAV.set_value(float(b.gov_saving))
+        base_price = float(b.carbon_price)              # the baseline's own (the pledge's) price, 0 to 2050
+        m.CTAXB.set_value(base_price)                   # ... which users a scenario does not cover still pay
+        if "gov_consumption" in b:
+            m.G.set_value(float(b.gov_consumption))       # the baseline's budget rule chose it
+        if "normal_return" in b:                           # the baseline's normal returns and trend (MONASH policy closure)
+            m.NRS.set_value(float(b.normal_return) / m._curve.net_return)
+            m.TRENDK.set_value(float(b.trend_k) / m._curve.trend0)
+        m.IPOW.set_value(float(self._charge.sum()) / m._ipow0 if m._ipow0 > 0 else 0.0)
         price = self.sc.price(year)
         cap = self.sc.cap_value(year)
         if cap is not None:
             m.EMI.set_value(cap)
-            m.CTAX.set_value(float(b.carbon_price) if price == 0 else price)
+            m.CTAX.set_value(base_price + price if price or base_price else self._last_price or CAP_PRICE_GUESS)
         else:
-            m.CTAX.set_value(price)
+            m.CTAX.set_value(base_price + price)         # the scenario's price comes on top of the baseline's
+
+    def _set_trend_twists(self, year: int) -> None:
+        """Baseline years whose closure holds the technology twists (after the outlook's horizon):
+        each twist continues its trend of the last ten recorded years before the switch
+        (log-linear), and the residual ARES keeps its value of the last year before the switch."""
+        m = self.m
+        first = min((y for y, c in self.sc.closure_from.items() if c == self.model.closure.name), default=None)
+        if first is None or not m.ESAV.fixed:
+            if m.ARES.fixed:                              # baseline_physical: 2017 emission factors
+                m.ARES.set_value(1.0)
+            return
+        y1 = first - 1
+        y0 = max(y1 - 10, BASE_YEAR)
+        rec = self.recorder
+        for var, name in ((m.ESAV, "esav"), (m.FSW, "fsw"), (m.AELEC, "aelec")):
+            a, b = rec.value(name, y0), rec.value(name, y1)
+            if a is None or b is None:
+                raise InputError(f"scenario {self.sc.name}: closure_from {first}: the twists of {y0} and {y1} "
+                                 "are needed for their trend; start the run earlier")
+            var.set_value(float(b) * (float(b) / float(a)) ** ((year - y1) / (y1 - y0)))
+        a, b = rec.value("tgen", y0), rec.value("tgen", y1)
+        for k, t in enumerate(self.techs):
+            m.TGEN[t].set_value(float(b[k]) * (float(b[k]) / float(a[k])) ** ((year - y1) / (y1 - y0)))
+        m.ARES.set_value(float(rec.value("ares", y1)))
 
     def _gen_share(self, year: int) -> pd.Series:
         """Projected generation shares at 2017 prices (TWh shares x 2017 unit values)."""
@@ -252,6 +301,8 @@ class DynamicRun:
             ratio = float(self.drv.gdp[year] / self.drv.gdp[year - 1])
             x = np.where(self._qty, x * ratio, x)
         set_x(self._vars, self._extrapolate(x), free_only=True)
+        if self.is_base and not self.m.CTAX.fixed and not self.m.CTAX.value > 0:
+            self.m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)   # the first year of the pledge's price
         if not self.is_base:
             # the baseline has no carbon revenue, so the deviation rule seeds CREV at 0, where the
             # Jacobian column of the recycling share is zero: start from price x emissions instead
@@ -276,6 +327,9 @@ class DynamicRun:
 
     def solve_year(self, year: int, k: np.ndarray, wdev_lag: float) -> tuple[YearRow, YearState]:
         """Solve ``year`` from capital index ``k``; return its results and the state for next year."""
+        want = self.sc.closure_for(year) if self.is_base else self.model.closure.name
+        if want != self.model.closure.name:             # the baseline's closure of this year (closure_from)
+            self.model.set_closure(want)
         if self.x_prev is not None:
             # a failed solve continues from last year's exogenous values (a homotopy): take them from
             # last year's solution, so that a resumed run takes exactly the same path
@@ -297,6 +351,8 @@ class DynamicRun:
                                   {"units": "billion yuan, 2017 prices", "long_name": "real investment in this year's new generation capacity"})
         ds["retired"] = (("sector",), self.last_retired.copy(),
                          {"units": "index of 2017 capital", "long_name": "capital retired early for next year (planned power capacity)"})
+        ds["trend_k"] = ((), self.last_trend, {"units": "fraction per year", "long_name": "trend capital growth of the capital-growth curves (baseline: industries' capital growth this year)"})
+        ds["normal_return"] = ((), self.last_rorn, {"units": "fraction per year", "long_name": "normal net rate of return of the capital-growth curves (baseline: reconciles them with investment)"})
         ds["ror"] = (("sector",), self.last_ror.copy(),
                      {"units": "index, 2017 = 1", "long_name": "rate of return per unit of real investment (rental / investment price x capacity per yuan)"})
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
@@ -323,7 +379,7 @@ class DynamicRun:
                 power_inv[pos], retired[pos] = self.cap.investment_for(pos, float(self._k[pos].value), k[pos], year)
         else:
             power_inv = self._charge.copy()
-        inv = self.cap.allocate(inv_real - power_inv.sum(), k, ror, {pos: 0.0 for pos in gpos})
+        inv = self._curve_investment(inv_real - power_inv.sum(), k, ror)
         inv[gpos] = power_inv[gpos]
         k_next = self.cap.step(k, inv - power_inv, year)       # power capacity is set below
         charge = np.zeros(len(self.sectors))
@@ -334,6 +390,31 @@ class DynamicRun:
         self._charge_next = charge
         self.last_retired, self.last_ror, self.last_inv = retired, ror, inv
         return k_next
+
+    def _gpos(self) -> list[int]:
+        """Positions of the generation technologies among the sectors (none without a power block)."""
+        return [self.sectors.index(g) for g in self._gen] if hasattr(self.m, "_power") else []
+
+    def _curve_investment(self, rest: float, k: np.ndarray, ror: np.ndarray) -> np.ndarray:
+        """Real investment by industry (bn yuan) on the MONASH capital-growth curves
+        (:mod:`cge.model.investment`).  Baseline (forecast closure): the trend is this year's capital
+        growth of the industries taken together (investment ``rest`` from saving) and the normal
+        return is the one at which the curves add up to ``rest``; both are recorded.  Policy runs:
+        the baseline's trend and normal return (fixed in the closure), so investment follows the
+        expected return's deviation from the baseline's."""
+        m, curve = self.m, self.m._curve
+        pos = self._curve_pos
+        K = self.cap.k0.to_numpy()[pos] * k[pos]
+        if self.is_base:
+            trend = max(rest / K.sum() - curve.delta, -curve.delta + 1e-6)
+            rorn = curve.normal_return_for(ror[pos], K, trend, rest)
+        else:
+            trend = curve.trend0 * float(m.TRENDK.value)
+            rorn = curve.net_return * float(m.NRS.value)
+        inv = np.zeros(len(self.sectors))
+        inv[pos] = K * (curve.growth(ror[pos], trend, rorn) + curve.delta)
+        self.last_trend, self.last_rorn = trend, rorn
+        return inv
 
     def _policy_capacity(self, year: int, k: np.ndarray, ror: np.ndarray, gpos: list[int]):
         """Next year's generation capacity in a policy run and its investment (charged next year)."""
@@ -386,6 +467,11 @@ class DynamicRun:
             "labour_supply": ((), v(m.LS), {"units": "index, 2017 = 1", "long_name": "employment (labour supply in use)"}),
             "recycled_share": ((), v(m.RECYC), {"units": "1", "long_name": "share of carbon revenue returned lump-sum to households"}),
             "gov_saving": ((), v(m.GSAV), {"units": "index of 2017 value", "long_name": "government saving"}),
+            "gov_consumption": ((), v(m.G), {"units": "index, 2017 = 1", "long_name": "real government consumption"}),
+            "gov_balance_gdp": ((), v(m.GSAV) * float(self.cal.transfers.loc["sav", "gov"]) / (v(m.RGDP) * m._gdp0 * v(m.PNUM)),
+                                {"units": "fraction of GDP", "long_name": "government saving (balance) over GDP at consumer prices"}),
+            "foreign_saving": ((), v(m.FSAV) * float(self.cal.transfers.loc["sav", "row"]) * v(m.ER),
+                               {"units": "billion yuan, current prices", "long_name": "foreign saving (current-account deficit)"}),
             "wage": ((), v(m.W) / v(m.PNUM), {"units": "index, 2017 = 1", "long_name": "real wage (CPI-deflated)"}),
             "solve_seconds": ((), sol.info.seconds, {"units": "s", "long_name": "IPOPT wall time of this year's solve"}),
             "ipopt_iterations": ((), float(sol.info.iterations), {"units": "1", "long_name": "IPOPT iterations"}),

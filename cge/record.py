@@ -63,6 +63,13 @@ class Recorder:
             self.vars[name][2][k] = value
         self.filled[k] = True
 
+    def value(self, name: str, year: int) -> np.ndarray | None:
+        """The recorded value of ``name`` in ``year`` (None when not recorded)."""
+        k = self.pos.get(int(year))
+        if k is None or not self.filled[k] or name not in self.vars:
+            return None
+        return self.vars[name][2][k].copy()
+
     def add_dataset(self, ds: xr.Dataset) -> None:
         """Write every year of a Dataset with a ``year`` dimension (e.g. a stored checkpoint)."""
         for y in ds.year.values:

@@ -181,10 +181,11 @@ def draw_corridor(ds: xr.Dataset, val: Validation, years: tuple[int, ...] = (203
                     g = g.sort_values("price_yuan_per_t")
                     ax.plot(g.price_yuan_per_t, g[col], "-", lw=1.2, alpha=0.8, label=f"this model, flat price grid, {y}")
             for y, mk in zip(ys, ("o", "^")):
-                p = ds.carbon_price.sel(scenario=pol, year=y).to_numpy()
+                p = (ds.carbon_price.sel(scenario=pol, year=y)                 # the policy's own price: the
+                     - ds.carbon_price.sel(scenario="baseline", year=y)).to_numpy()   # baseline's is on top after 2050
                 v = ((ds[var].sel(scenario=pol, year=y) / base[var].sel(year=y) - 1) * 100).to_numpy()
                 ax.scatter(p, v, marker=mk, s=36, facecolor="none" if y != ys[0] else "#2166ac", edgecolor="#2166ac",
-                           zorder=5, label=f"this model, S1-S6 in {y}")
+                           zorder=5, label=f"this model, S1-S6 in {y} (own price)")
                 for s, pp, vv in zip(pol, p, v):
                     ax.annotate(s, (pp, vv), fontsize=6.5, xytext=(3, -8), textcoords="offset points", color="#2166ac")
             ax.set_xscale("log")

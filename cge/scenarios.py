@@ -72,6 +72,8 @@ class Scenario(BaseModel):
     recycling: Literal["lump_sum", "ptax", "gov"] = "lump_sum"
     covered: list[str] | Literal["all"] = "all"
     closure: str | None = None
+    closure_from: dict[int, str] = Field(default_factory=dict,
+                                         description="baseline only: first year -> closure from that year on")
     cap: dict[int, float] = Field(default_factory=dict, description="anchor year -> national CO2 cap, Mt (cap closure)")
     shocks: list[Shock] = Field(default_factory=list)
     path: str = ""
@@ -95,6 +97,10 @@ class Scenario(BaseModel):
             raise ValueError("a policy scenario needs carbon_price anchors (or cap anchors)")
         if self.carbon_price and self.cap:
             raise ValueError("give [carbon_price] or [cap], not both (with a cap the price is endogenous)")
+        if self.closure_from and self.kind != "baseline":
+            raise ValueError("closure_from is for baseline runs; a policy run takes one closure")
+        if list(self.closure_from) != sorted(self.closure_from):
+            raise ValueError(f"closure_from years must be increasing, got {list(self.closure_from)}")
         if self.carbon_price and self.start_year is not None and self.start_year > min(self.carbon_price):
             raise ValueError(f"start_year {self.start_year} is after the first price anchor {min(self.carbon_price)}")
         return self
@@ -103,6 +109,14 @@ class Scenario(BaseModel):
     def baseline_closure(self) -> str:
         """The closure of a baseline run: explicit (e.g. ``baseline_paper_co2``) or ``baseline``."""
         return self.closure or "baseline"
+
+    def closure_for(self, year: int) -> str:
+        """The closure of ``year``: the last ``closure_from`` entry at or before it, else the run's closure."""
+        name = self.baseline_closure if self.kind == "baseline" else self.policy_closure
+        for y, c in self.closure_from.items():
+            if y <= year:
+                name = c
+        return name
 
     @property
     def policy_closure(self) -> str:
@@ -129,7 +143,10 @@ class Scenario(BaseModel):
     def summary(self) -> str:
         """A one-line description generated from the anchors (never out of date with them)."""
         if self.kind == "baseline":
-            return "baseline: no carbon price; sourced GDP, CO2 and power-mix paths (scenarios/data/)"
+            text = "baseline: sourced GDP, CO2 and energy paths (scenarios/data/)"
+            if self.closure_from:
+                text += "; " + ", ".join(f"closure {c} from {y}" for y, c in self.closure_from.items())
+            return text
         parts = []
         if self.carbon_price:
             parts.append(_anchor_text(self.carbon_price, "carbon price", "yuan/t CO2 (2017 prices)"))
@@ -150,6 +167,7 @@ class Scenario(BaseModel):
                 "cap_anchors_mt": {str(k): v for k, v in self.cap.items()}, "interpolation": self.interpolation,
                 "start_year": self.first_year, "recycling": self.recycling, "covered": self.covered,
                 "closure": self.baseline_closure if self.kind == "baseline" else self.policy_closure,
+                "closure_from": {str(k): v for k, v in self.closure_from.items()},
                 "shocks": [s.model_dump() for s in self.shocks]}
 
     def cap_value(self, year: int) -> float | None:
@@ -217,7 +235,7 @@ def load_scenario(name_or_path: str | Path, sectors: list[str] | None = None,
         raise InputError(f"scenario {name_or_path!r}: no file {p} (known: {', '.join(list_scenarios(scenario_dir))})")
     raw = read_toml(p)
     errors = []
-    for key in ("carbon_price", "cap"):
+    for key in ("carbon_price", "cap", "closure_from"):
         if isinstance(raw.get(key), dict):
             try:
                 raw[key] = {int(k): v for k, v in raw[key].items()}
@@ -281,12 +299,13 @@ def _name_problems(sc: Scenario, sectors: list[str] | None) -> list[str]:
         bad = [s for s in sc.covered if s not in known]
         if bad:
             out.append(f"field covered: unknown sector(s) {bad}")
-    if sc.closure and not (CLOSURE_DIR / f"{sc.closure}.toml").exists():
-        known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
-        out.append(f"field closure: unknown closure {sc.closure!r} (known: {known})")
-        return out
+    for field, name in [("closure", sc.closure)] + [(f"closure_from.{y}", c) for y, c in sc.closure_from.items()]:
+        if name and not (CLOSURE_DIR / f"{name}.toml").exists():
+            known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
+            out.append(f"field {field}: unknown closure {name!r} (known: {known})")
+            return out
     from .model.closure import ALWAYS_FIXED
-    closures = {sc.baseline_closure} if sc.kind == "baseline" else {sc.policy_closure}
+    closures = ({sc.baseline_closure, *sc.closure_from.values()} if sc.kind == "baseline" else {sc.policy_closure})
     for k, s in enumerate(sc.shocks):
         if s.variable not in VAR_BLOCK:
             out.append(f"field shocks.{k}.variable: unknown variable {s.variable!r}")

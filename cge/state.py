@@ -1,6 +1,7 @@
 """What the year loop carries from one year to the next: capital by vintage rule, power capacity.
 
-Capital is putty-clay.  Investment chooses its sector by expected returns (ex ante mobile);
+Capital is putty-clay.  Investment chooses its sector by expected returns (ex ante mobile: the
+MONASH capital-growth curves of :mod:`cge.model.investment`);
 once installed it is sector-specific (ex post clay) and may stand idle (:mod:`cge.model.capital`).
 Stocks are kept in efficiency units, index 2017 = 1 by sector:
 
@@ -39,11 +40,11 @@ class YearState:
 
 @dataclass
 class Capital:
-    """Base capital stocks, depreciation by asset type and the accumulation/allocation rule."""
+    """Base capital stocks, depreciation by asset type and the accumulation rule."""
 
     k0: pd.Series                  # 2017 capital stock by sector, billion yuan
     delta: np.ndarray              # depreciation rate by sector
-    elasticity: float              # return elasticity of the investment allocation
+    elasticity: float              # return elasticity of coal and gas generation capacity in policy runs
     capex: pd.DataFrame | None = None   # year x sector: capital cost per unit of capacity (2017 = 1)
 
     @classmethod
@@ -62,27 +63,6 @@ class Capital:
             return np.ones(len(self.k0))
         c = self.capex.loc[year].reindex(self.k0.index).fillna(1.0).to_numpy(float)
         return 1.0 / c
-
-    def weights(self, k: np.ndarray, ror: np.ndarray) -> np.ndarray:
-        """Allocation weights: capital x (return / capital-weighted average return) ** elasticity."""
-        K = self.k0.to_numpy() * k
-        has = K > 0
-        avg = float((K[has] * ror[has]).sum() / K[has].sum())
-        return np.where(has, K * np.power(np.maximum(ror, 1e-9) / avg, self.elasticity), 0.0)
-
-    def allocate(self, inv_real: float, k: np.ndarray, ror: np.ndarray, fixed_inv: dict[int, float]) -> np.ndarray:
-        """Real investment by sector (bn yuan): ``fixed_inv`` (position -> amount) first, the rest
-        by the return weights."""
-        w = self.weights(k, ror)
-        inv = np.zeros_like(w)
-        free = np.ones_like(w, dtype=bool)
-        for pos, amount in fixed_inv.items():
-            inv[pos] = amount
-            free[pos] = False
-            w[pos] = 0.0
-        rest = inv_real - inv.sum()
-        inv[free] = rest * w[free] / w[free].sum()
-        return inv
 
     def step(self, k: np.ndarray, inv: np.ndarray, year: int, retired: np.ndarray | None = None) -> np.ndarray:
         """Next year's capital index from this year's investment, its vintage's efficiency and retirements."""

@@ -291,7 +291,7 @@ def run_point(p: dict, template: str, start: int, end: int, baseline=None, basel
     Returns the kept variables with a ``case`` dimension (baseline, policy); raises on failure
     (the message names the run, year, IPOPT status and worst residuals)."""
     from .dynamics import DynamicRun, ScenarioFailed
-    from .scenarios import Scenario
+    from .scenarios import SCENARIO_DIR, load_scenario
     years = range(start, end + 1)
     el = point_elasticities(p, elasticity_file)
     cal = None
@@ -299,7 +299,7 @@ def run_point(p: dict, template: str, start: int, end: int, baseline=None, basel
         cal = _calibration(el)
     try:
         if el is not None or baseline is None:
-            brun = DynamicRun(Scenario(name="baseline", kind="baseline"), cal=cal, reuse=True)
+            brun = DynamicRun(load_scenario(SCENARIO_DIR / "baseline.toml"), cal=cal, reuse=True)
             bx: dict[int, np.ndarray] = {}
             baseline = brun.run(years, on_year=lambda ds, st: bx.__setitem__(st.year, st.x))
             baseline_x = bx

@@ -105,6 +105,16 @@ def checks(res) -> dict:
     }
 
 
+def _inst_value(data_dir) -> str:
+    """', billion yuan' value of the government property income row of institutions.csv, or '' if absent."""
+    try:
+        inst = pd.read_csv(Path(data_dir) / "institutions.csv")
+        v = float(inst.loc[inst["item"] == "government_property_income_net", "value"].iloc[0])
+    except Exception:  # noqa: BLE001 - the sentence reads without it
+        return ""
+    return f" ({v:,.1f} billion yuan)"
+
+
 def _md(df: pd.DataFrame, floatfmt: str = "{:,.3f}") -> str:
     """A DataFrame as a Markdown table."""
     cols = [str(c) for c in df.columns]
@@ -221,7 +231,8 @@ def duties_section(res, data_dir: Path) -> list[str]:
                 f"'{rec['status'].iloc[0]}': the 2019 flow of funds scaled by GDP; the 2019 table gives "
                 f"{float(r19['value'].iloc[0]) / 10:,.1f} billion yuan received). Source: {r19['source'].iloc[0]}. "
                 "Details and caveats: `sam/data/customs/SOURCES.md`, section 3, and `government_property_income_2017.csv`.", "",
-                "Not in the SAM: the 2017 value is a GDP-scaled 2019 proxy (10-20 % error expected), and putting it "
-                "in (enterprises -> government) would move about that much saving from enterprises to government and "
-                "change the model's results; it stays a reported figure until a 2017 flow-of-funds table is found.", ""]
+                "In the SAM: the net flow is paid by enterprises to government (cell row `gov`, column `ent`, together "
+                "with the enterprise income tax), from row `government_property_income_net` of `sam/data/institutions.csv`"
+                f"{_inst_value(data_dir)}. It lowers enterprise saving and raises government saving by as much. The "
+                "2017 value is a GDP-scaled 2019 proxy (10-20 % error expected) until a 2017 flow-of-funds table is found.", ""]
     return out

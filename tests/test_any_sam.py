@@ -21,7 +21,8 @@ def test_pyomo_imported_before_cge_still_solves():
         "from pathlib import Path\n"
         f"d = Path({str(TESTS_DIR / 'data' / 'toy')!r})\n"
         "cal = C.calibrate(sam.load_sam(d), C.load_elasticities(d / 'elasticities.csv'), sam.load_co2(d),"
-        " sam.load_process_co2(d), C.load_sector_groups(d / 'sector_groups.csv'), roles={'ENE': 'coal'})\n"
+        " sam.load_process_co2(d), C.load_sector_groups(d / 'sector_groups.csv'), roles={'ENE': 'coal'},"
+        " categories=C.load_consumption_categories(d / 'consumption_categories.csv'))\n"
         "print(round(cge.Model(cal).solve(50.0).to_xarray().co2.item(), 6))\n"
         "from cge.solve import solve\n"
         "print(solve(cge.Model(cal).m).termination)\n"
@@ -35,7 +36,6 @@ def test_pyomo_imported_before_cge_still_solves():
 
 # ----------------------------------------------------------------------------- the second toy SAM
 
-import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
@@ -44,6 +44,7 @@ import calibration as C
 import cge
 import sam
 from cge.model.closure import CLOSURE_DIR, load_closure
+from cge.model.households import ENERGY, les_ev
 from cge.solve import residuals
 from sam.errors import InputError
 
@@ -55,7 +56,8 @@ HH3 = ["hh_poor", "hh_mid", "hh_rich"]
 def toy2_cal(S=None):
     S = sam.load_sam(TOY2) if S is None else S
     return C.calibrate(S, C.load_elasticities(TOY2 / "elasticities.csv"), sam.load_co2(TOY2),
-                       sam.load_process_co2(TOY2), C.load_sector_groups(TOY2 / "sector_groups.csv"), roles={"ENE": "coal"})
+                       sam.load_process_co2(TOY2), C.load_sector_groups(TOY2 / "sector_groups.csv"), roles={"ENE": "coal"},
+                       categories=C.load_consumption_categories(TOY2 / "consumption_categories.csv"))
 
 
 def _free(m):
@@ -132,14 +134,18 @@ def test_toy2_tariff_abolition(closure):
     spend = (sum(pyo.value(m.PA[i] * m.G) * cal.gov0[i] for i in cal.sectors)
              + sum(T.loc[h, "gov"] * pyo.value(m.TRG[h] * m.PNUM) for h in HH3) + pyo.value(m.GSAV) * T.loc["sav", "gov"])
     assert rev == pytest.approx(spend, rel=1e-10)
-    # EV identity (Cobb-Douglas): utility = spending / (base spending x price index), EV = base spending x (U - 1)
+    # EV identity (LES, money-metric at 2017 prices): the EV from quantities (direct utility) equals the EV from
+    # prices and spending alone (indirect utility); utility = real supernumerary spending over 2017's
     for k, h in enumerate(HH3):
         cons0 = float(cal.hh0[h].sum())
-        sh = cal.hh0[h] / cons0
-        pidx = np.exp(sum(sh[i] * np.log(pyo.value(m.PU[i, h])) for i in cal.sectors if sh[i] > 0))
+        les = m._les[h]
+        prices = {i: pyo.value(m.PU[i, h]) for i in les.w if i != ENERGY}
+        if h in m.HE:
+            prices[ENERGY] = pyo.value(m.PEN[h])
         spend_h = sum(pyo.value(m.PU[i, h] * m.C[i, h]) * cal.hh0.loc[i, h] for i in cal.sectors if (i, h) in m.CF)
-        assert ds.utility.values[k] == pytest.approx(spend_h / cons0 / pidx, rel=1e-10)
-        assert ds.ev.values[k] == pytest.approx(cons0 * (ds.utility.values[k] - 1), rel=1e-12)
+        assert ds.ev.values[k] == pytest.approx(les_ev(les, cons0, prices, spend_h), rel=1e-10, abs=1e-10)
+        ss = les.subsistence_share
+        assert ds.utility.values[k] == pytest.approx((ds.ev.values[k] + cons0 * (1 - ss)) / (cons0 * (1 - ss)), rel=1e-10)
     if closure == "mobile_capital":
         rk = [pyo.value(m.RK[j]) for j in cal.sectors]
         assert max(rk) - min(rk) < 1e-9                              # one rental rate
@@ -186,7 +192,8 @@ def test_no_enterprise_no_zero_division():
     assert (d.abs() < 1e-9).all(), d[d.abs() > 1e-9]
     toy = TESTS_DIR / "data" / "toy"
     cal = C.calibrate(S, C.load_elasticities(toy / "elasticities.csv"), sam.load_co2(toy), sam.load_process_co2(toy),
-                      C.load_sector_groups(toy / "sector_groups.csv"), roles={"ENE": "coal"})
+                      C.load_sector_groups(toy / "sector_groups.csv"), roles={"ENE": "coal"},
+                      categories=C.load_consumption_categories(toy / "consumption_categories.csv"))
     model = cge.Model(cal)
     assert residuals(model.m, 1)[0][1] < 1e-8
     model.solve(100.0)

@@ -56,6 +56,7 @@ def test_price_paths_follow_table2():
     ('name="X"\ncovered = ["COAL", "NOPE"]\n[carbon_price]\n2025 = 5\n', "covered"),
     ('name="X"\nclosure = "nosuch"\n[carbon_price]\n2025 = 5\n', "closure"),
     ('name="X"\nrecycling = "helicopter"\n[carbon_price]\n2025 = 5\n', "recycling"),
+    ('name="X"\n[closure_from]\n2051 = "policy"\n[carbon_price]\n2025 = 5\n', r"\(file\): closure_from is for baseline"),
     ('name="X"\ncolour = "red"\n[carbon_price]\n2025 = 5\n', "colour"),
     ('name="X"\n[carbon_price]\n2025 = 5\n[[shocks]]\nvariable = "NOPE"\nvalue = 1.1\nfrom_year = 2025\n', "shocks.0.variable"),
     ('name="X"\n[carbon_price]\n2025 = 5\n[[shocks]]\nvariable = "INV"\nvalue = 1.1\nfrom_year = 2025\n', "shocks.0.variable"),
@@ -65,6 +66,17 @@ def test_bad_scenario_file_names_file_and_field(tmp_path, body, field):
     p = tmp_path / "bad.toml"
     p.write_text(body)
     with pytest.raises(InputError, match=rf"bad\.toml: field {field}"):
+        load_scenario(p)
+
+
+def test_baseline_closure_from_names_an_existing_closure(tmp_path):
+    """The shipped baseline switches closure after the outlook; a baseline naming an unknown one fails."""
+    from cge.scenarios import SCENARIO_DIR
+    sc = load_scenario(SCENARIO_DIR / "baseline.toml")
+    assert sc.closure_for(2050) == "baseline" and sc.closure_for(2051) == "baseline_pledge"
+    p = tmp_path / "baseline.toml"
+    p.write_text((SCENARIO_DIR / "baseline.toml").read_text().replace('"baseline_pledge"', '"nosuch"'))
+    with pytest.raises(InputError, match=r"field closure_from\.2051: unknown closure 'nosuch'"):
         load_scenario(p)
 
 

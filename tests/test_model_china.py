@@ -159,6 +159,32 @@ def test_coverage_limits_who_pays(china):
         model.solve(0.0)
 
 
+def test_uncovered_users_pay_the_baseline_price(china):
+    """A price every user pays (CTAXB: the baseline's pledge price) stays on users a scenario does not
+    cover; covered users pay the scenario's total price; revenue adds both."""
+    model, _, _ = china
+    m, cal = model.m, model.cal
+    covered = ["ECOA", "EGAS"]
+    coef = cal.co2coef
+    try:
+        model.set_coverage(covered)
+        m.CTAXB.set_value(60.0)
+        ds = model.solve(100.0).to_xarray()
+        for u, price in (("TRAN", 60.0), ("ECOA", 100.0)):
+            want = pyo.value(m.PA["COAL"]) + price * pyo.value(m.PNUM) * float(coef.loc["COAL", u]) / 1000.0
+            assert pyo.value(m.PU["COAL", u]) == pytest.approx(want, rel=1e-12), u
+        # revenue: each user's price times its physical CO2 (ARES = 1 here); the accounts add up
+        cov = ds.co2_sector.sel(sector=covered).sum().item()
+        rest = ds.co2.item() - cov
+        assert ds.carbon_revenue.item() == pytest.approx((100.0 * cov + 60.0 * rest) / 1000.0 * pyo.value(m.PNUM), rel=1e-9)
+        hh = sum(cal.co2.loc[i, h] * pyo.value(m.C[i, h]) for (i, h) in m.CF if cal.co2.loc[i, h] > 0)
+        assert ds.co2_sector.sum().item() + hh == pytest.approx(ds.co2.item(), rel=1e-12)
+    finally:
+        m.CTAXB.set_value(0.0)
+        model.set_coverage("all")
+        model.solve(0.0)
+
+
 def test_cap_closure_finds_the_price(china):
     model, _, _ = china
     try:

@@ -16,7 +16,8 @@ def toy_cal(toy_dir, el=None):
     S = sam.load_sam(toy_dir)
     el = C.load_elasticities(toy_dir / "elasticities.csv") if el is None else el
     return C.calibrate(S, el, sam.load_co2(toy_dir), sam.load_process_co2(toy_dir),
-                       C.load_sector_groups(toy_dir / "sector_groups.csv"), roles={"ENE": "coal"})
+                       C.load_sector_groups(toy_dir / "sector_groups.csv"), roles={"ENE": "coal"},
+                       categories=C.load_consumption_categories(toy_dir / "consumption_categories.csv"))
 
 
 @pytest.fixture()

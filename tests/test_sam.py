@@ -114,6 +114,23 @@ def test_import_use_within_flows():
     assert S.loc["gov", "tariff"] == pytest.approx(299.785, rel=1e-9)
 
 
+def test_government_property_income_in_sam():
+    """Government net property income (flow of funds proxy) is in the SAM: the enterprise column pays the
+    government its income tax plus the net property income, and that net equals received minus paid in
+    the sourced flow-of-funds file."""
+    import pandas as pd
+    S = sam.load_sam()
+    inst = pd.read_csv(sam.DATA_DIR / "institutions.csv").set_index("item")
+    fof = pd.read_csv(sam.DATA_DIR / "customs" / "government_property_income_2017.csv")
+    gov = fof[(fof["item"] == "property_income_total_2017_proxy") & (fof["sector"] == "general_government")]
+    net = (float(gov.loc[gov["side"].str.startswith("sources"), "value"].iloc[0])
+           - float(gov.loc[gov["side"].str.startswith("uses"), "value"].iloc[0])) / 10   # 亿元 -> billion yuan
+    row = float(inst.loc["government_property_income_net", "value"])
+    assert row == pytest.approx(net, abs=0.05)
+    assert S.loc["gov", "ent"] == pytest.approx(float(inst.loc["enterprise_income_tax", "value"]) + row, abs=1e-6)
+    assert "government_property_income_net" in (Path(sam.__file__).parent / "REPORT.md").read_text(encoding="utf-8")
+
+
 def test_build_is_byte_for_byte(built, tmp_path):
     write(built, tmp_path, tmp_path / "REPORT.md")
     for name in ("sam_2017.csv", "co2_2017.csv", "process_co2_2017.csv", "import_use_2017.csv"):

@@ -2,7 +2,7 @@
 
 Blocks, one module each: :mod:`.production` (technology, nested CES), :mod:`.capital`
 (capital in use and idle capacity), :mod:`.power` (generation in TWh, technology choice),
-:mod:`.trade`, :mod:`.carbon`, :mod:`.institutions`, :mod:`.energy` (final energy, coal use and
+:mod:`.trade`, :mod:`.carbon`, :mod:`.institutions`, :mod:`.investment` (capital-growth curves), :mod:`.energy` (final energy, coal use and
 generation indices), :mod:`.clearing`.
 
 Variables are normalised to 1 at the benchmark (ENVISAGE practice): a quantity variable
@@ -19,7 +19,8 @@ from .base import Registry
 from .carbon import add_carbon, add_carbon_accounts
 from .clearing import add_clearing
 from .energy import add_energy_accounts
-from .institutions import add_institutions
+from .institutions import add_budget_rule, add_institutions
+from .investment import add_investment
 from .nests import build_trees
 from .capital import add_capital
 from .power import add_power, logit_nests
@@ -44,9 +45,11 @@ def build_model(cal, reg: Registry | None = None, options: dict | None = None) -
     add_power(m)
     add_trade(m)
     add_institutions(m)
+    add_investment(m)
     add_carbon_accounts(m)
     add_energy_accounts(m)
     add_clearing(m)
+    add_budget_rule(m)
     m.obj = pyo.Objective(expr=0.0)
     return m
 
@@ -83,17 +86,22 @@ def add_prices(m) -> None:
     m.PNUM = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="numeraire price index (CPI)")
     m.CTAX = pyo.Var(initialize=0.0, doc="carbon price, yuan per t CO2 at 2017 prices")
     m.TPADJ = pyo.Var(initialize=1.0, bounds=(0, None), doc="uniform scaling of production tax rates (recycling via tax cuts)")
+    m.CTAXB = pyo.Var(initialize=0.0, doc="carbon price every user pays whatever a scenario covers (the baseline's own price: the pledge's after the outlook), yuan per t CO2 at 2017 prices")
+    m.CTAXB.fix()
+    m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("CTAXB",)
     m.CTAXN = pyo.Expression(expr=m.CTAX * m.PNUM, doc="nominal carbon price (indexed by the numeraire)")
     coef = cal.co2coef
     users = list(cal.sectors) + list(cal.households)
     m.U = pyo.Set(initialize=users, doc="users of commodities who may pay the carbon price (activities, households)")
     m.cover = pyo.Param(m.U, initialize=1.0, mutable=True, within=pyo.Binary,
                         doc="1 when the user's fossil CO2 (and process CO2) is covered by the carbon price")
+    m.TAXU = pyo.Expression(m.U, rule=lambda mm, u: (m.cover[u] * m.CTAX + (1 - m.cover[u]) * m.CTAXB) * m.PNUM,
+                            doc="nominal carbon price a user pays: the scenario's price when covered, else the baseline's")
 
     def pu(mm, i, u):
         """User price: composite price plus the carbon tax per unit of flow (coef in Mt per bn yuan)."""
         c = float(coef.loc[i, u]) if u in coef.columns else 0.0
-        return m.PA[i] + (m.cover[u] * m.CTAXN * c / 1000.0 if c > 0 else 0.0)
+        return m.PA[i] + (m.TAXU[u] * c / 1000.0 if c > 0 else 0.0)
     m.PU = pyo.Expression(m.I, users, rule=pu, doc="carbon-inclusive purchaser price by user")
 
 

@@ -32,8 +32,8 @@ def add_carbon_accounts(m) -> None:
     reg.add("carbon", "eq_emi", "EMI")
 
     def eq_crev(mm):
-        """Carbon revenue = price x covered physical emissions (yuan/t x Mt / 1000 = billion yuan); the
-        residual ARES is a reporting index and is not taxed."""
-        return m.CREV == m.CTAXN * emissions(lambda u: m.cover[u]) / 1000.0
+        """Carbon revenue = each user's price x its physical emissions (yuan/t x Mt / 1000 = billion
+        yuan); the residual ARES is a reporting index and is not taxed."""
+        return m.CREV == emissions(lambda u: m.TAXU[u]) / 1000.0
     m.eq_crev = pyo.Constraint(rule=eq_crev, doc="carbon revenue")
     reg.add("carbon", "eq_crev", "CREV")

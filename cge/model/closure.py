@@ -24,10 +24,12 @@ VAR_BLOCK = {
     "ALAB": "production", "AEEI": "production", "FSW": "production", "AELEC": "production", "ESAV": "production",
     "FEN": "energy", "COALU": "energy", "TWHT": "energy", "APROC": "carbon", "ARES": "carbon",
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
-    "tm": "trade", "GSAVSH": "institutions", "RKM": "clearing", "KS": "clearing",
+    "tm": "trade", "GSAVSH": "institutions", "GSAVY": "institutions", "CTAXB": "carbon",
+    "NRS": "investment", "TRENDK": "investment", "IPOW": "investment", "RKM": "clearing", "KS": "clearing",
+    "XEN": "institutions", "PEN": "institutions", "POP": "institutions",
 }
 # variables held fixed in every closure (exogenous data the year loop or a shock changes in memory)
-ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG")
+ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "CTAXB", "POP", "TRENDK", "IPOW")
 # structural options of a closure ([options] table): name -> allowed values, the first is the default
 OPTIONS = {
     "capital": ("specific", "mobile"),
@@ -35,6 +37,7 @@ OPTIONS = {
     "government": ("leontief", "cobb_douglas"),
     "investment": ("leontief", "cobb_douglas"),
     "government_saving": ("residual", "share_of_revenue"),
+    "households": ("les", "cobb_douglas"),
 }
 WADJ_DEFAULT = 0.5     # wage-adjustment coefficient of the lagged wage rule (clearing.py)
 
@@ -55,7 +58,7 @@ class Closure:
 
     def structure(self) -> dict[str, str]:
         """The options that shape the model's equations (a change needs a rebuild)."""
-        return {k: self.option(k) for k in ("capital", "government", "investment", "government_saving")}
+        return {k: self.option(k) for k in ("capital", "government", "investment", "government_saving", "households")}
 
 
 def load_closure(name_or_path: str | Path) -> Closure:

@@ -4,12 +4,15 @@ Everything is read from the SAM: the households are its ``hh_<name>`` accounts (
 enterprise account ``ent`` is optional, factor income goes to whoever the SAM pays it to (capital
 income may go straight to households), import duties (row ``tariff``) are government revenue.
 Government and investment demand by commodity are fixed shares (Leontief) or Cobb-Douglas, a
-structural option of the closure (``[options] government / investment``)."""
+structural option of the closure (``[options] government / investment``); household demand is its own
+block (:mod:`.households`: linear expenditure system or Cobb-Douglas, ``[options] households``)."""
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
 from sam.errors import InputError
+
+from .households import add_households
 
 
 def _final_demand(m, name: str, base, vol, form: str, what: str):
@@ -104,37 +107,7 @@ def add_institutions(m) -> None:
     m.eq_yh = pyo.Constraint(m.H, rule=eq_yh, doc="household income")
     reg.add("institutions", "eq_yh", "YH")
 
-    energy = {i for i in cal.sectors if cal.role[i] != ""}
-    coal = {i for i in cal.sectors if cal.role[i] == "coal"}
-    elec = {i for i in cal.sectors if cal.role[i] == "electricity"}
-    tilt = {h: sum(float(cal.hh0.loc[i, h]) / cons0[h] * (m.ESAV / m.AEEI if i in energy else 1.0)
-                   for i in cal.sectors if cal.hh0.loc[i, h] > 0) for h in HH}
-    # at home: coal's budget share x FSW, every fossil fuel's x AELEC; what they lose goes to electricity
-    fossil = {i for i in cal.sectors if cal.role[i] in ("coal", "oil", "gas")}
-    coal0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in coal) for h in HH}   # SAM order:
-    fos0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in fossil) for h in HH}  # no hash-order
-    elec0 = {h: sum(float(cal.hh0.loc[i, h]) for i in cal.sectors if i in elec) for h in HH}   # sums
-
-    def switch(i, h):
-        if elec0[h] <= 0:
-            return 1.0
-        if i in coal:
-            return m.FSW * m.AELEC
-        if i in fossil:
-            return m.AELEC
-        if i in elec:
-            return 1 + (coal0[h] * (1 - m.FSW * m.AELEC) + (fos0[h] - coal0[h]) * (1 - m.AELEC)) / elec0[h]
-        return 1.0
-
-    def eq_c(mm, i, h):
-        """Household demand: Cobb-Douglas budget shares of spending out of disposable income; energy
-        efficiency (AEEI) and energy saving (ESAV) tilt the budget from energy to other goods (shares renormalised) and the
-        fuel switch (FSW) and electrification (AELEC) move coal's and fossil fuels' shares to electricity."""
-        share = float(cal.hh0.loc[i, h]) / cons0[h] * switch(i, h) * (m.ESAV / m.AEEI if i in energy else 1.0) / tilt[h]
-        spend = (1 - mps[h]) * (1 - ytax[h]) * m.YH[h] * hh_inc0[h]
-        return m.PU[i, h] * m.C[i, h] * float(cal.hh0.loc[i, h]) == share * spend
-    m.eq_c = pyo.Constraint(m.CF, rule=eq_c, doc="household consumption demand")
-    reg.add("institutions", "eq_c", "C")
+    add_households(m, {h: (1 - mps[h]) * (1 - ytax[h]) * m.YH[h] * hh_inc0[h] for h in HH})
 
     if ent:
         def eq_ye(mm):
@@ -209,3 +182,26 @@ def add_institutions(m) -> None:
         return imp == exp + net_tr + fsav0 * m.FSAV * m.ER
     m.eq_bop = pyo.Constraint(rule=eq_bop, doc="balance of payments (exchange rate or foreign saving)")
     reg.add("institutions", "eq_bop", "ER")
+
+
+def add_budget_rule(m) -> None:
+    """Government saving as a share of GDP (``GSAVY``): the budget rule of the baseline closure.
+
+    ``GSAV gsav0 = GSAVY (gsav0 / gdp0) RGDP gdp0 PNUM``: government saving over GDP valued at the
+    consumer price level, as an index of its 2017 SAM share.  The baseline fixes ``GSAVY`` (the
+    balance stays at its 2017 share of GDP) and lets real government consumption ``G`` adjust;
+    every other closure leaves ``GSAVY`` free (a result).  Built after :mod:`.clearing` (it needs RGDP)."""
+    cal, reg = m._cal, m._reg
+    gsav0 = float(cal.transfers.loc["sav", "gov"])
+    gdp0 = float(m._gdp0)
+    m.GSAVY = pyo.Var(initialize=1.0, doc="government saving as a share of GDP (index of its 2017 SAM share)")
+    if gsav0 == 0:
+        m.GSAVY.fix(1.0)           # no base share to hold: the variable is not used
+        m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("GSAVY",)
+        return
+
+    def eq_gsavy(mm):
+        """Government saving as a share of GDP at consumer prices (the budget-rule ratio)."""
+        return m.GSAV == m.GSAVY * m.RGDP * m.PNUM
+    m.eq_gsavy = pyo.Constraint(rule=eq_gsavy, doc="government saving share of GDP")
+    reg.add("institutions", "eq_gsavy", "GSAVY")

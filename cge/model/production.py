@@ -119,7 +119,7 @@ def add_production(m) -> None:
         return m.PU[leaf[2:], j]
 
     def process_cost(j):
-        return m.cover[j] * m.CTAXN * m.APROC[j] * m.pc[j] / 1000.0 if j in m.PROCI else 0.0
+        return m.TAXU[j] * m.APROC[j] * m.pc[j] / 1000.0 if j in m.PROCI else 0.0
 
     def eq_top(mm, j):
         """Zero profit: output price net of production tax and process-CO2 cost equals unit cost."""
