@@ -112,10 +112,23 @@ def test_flat_prices_up_to_3000_solve_every_year_and_cut_co2_monotonically(basel
         assert ds.sizes["year"] == 44
         np.testing.assert_allclose(ds.grid_twh, ds.generation.sum("gen"), rtol=1e-8)
         co2.append(ds.co2.sel(year=slice(2022, 2060)).to_numpy())
+        # no cobweb in generation investment (the one-year-lag capacity rule with adaptive expectations)
+        pinv = ds.power_investment.sum("sector").sel(year=slice(2023, 2060)).to_numpy()
+        assert _longest_zigzag(pinv, 0.1 * pinv.mean()) < 3, (price, pinv.round().tolist())
         gdp.append(float(ds.gdp.sel(year=2060) / base.gdp.sel(year=2060)) - 1)
     b = base.co2.sel(year=slice(2022, 2060)).to_numpy()
     assert (co2[0] < b).all() and (co2[1] < co2[0]).all() and (co2[2] < co2[1]).all()
     assert 0 > gdp[0] > gdp[1] > gdp[2] > -0.2, gdp          # more price, more GDP cost
+
+
+def _longest_zigzag(x: np.ndarray, tol: float) -> int:
+    """Longest run of year-on-year changes larger than ``tol`` that alternate in sign (a cobweb)."""
+    d = np.diff(x)
+    run = best = 0
+    for a, b in zip(d[:-1], d[1:]):
+        run = run + 1 if (a * b < 0 and min(abs(a), abs(b)) > tol) else 0
+        best = max(best, run)
+    return best
 
 
 def _range_end(parameter: str, end: str):
