@@ -7,6 +7,7 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 
+from .accounts import national_accounts
 from .model.closure import Closure, apply_closure, check_square, load_closure
 from .model import build_model
 from .solve import InMemorySolver, SolveInfo, solve
@@ -58,6 +59,7 @@ class Solution:
                 "employment": ((), r["employment"], {"units": "index, 2017 = 1", "long_name": "employment (labour demand index)"}),
                 "carbon_price": ((), self.carbon_price, {"units": "yuan per t CO2, 2017 prices"}),
                 **_general_results(r),
+                **national_accounts(m),
                 "carbon_revenue": ((), float(m.CREV.value), {"units": "billion yuan"}),
                 "wage": ((), float(m.W.value), {"units": "index"}),
                 "exchange_rate": ((), float(m.ER.value), {"units": "index"}),

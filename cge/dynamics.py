@@ -477,7 +477,8 @@ class DynamicRun:
             "ipopt_iterations": ((), float(sol.info.iterations), {"units": "1", "long_name": "IPOPT iterations"}),
         }
         ds.update(extra)
-        return YearRow(year, ds, {"sector": list(self.cal.sectors), "tech": list(self.techs), "gen": list(self._gen)})
+        return YearRow(year, ds, {"sector": list(self.cal.sectors), "tech": list(self.techs), "gen": list(self._gen),
+                                  "household": list(self.cal.households)})
 
     def _power_inv_record(self, year: int) -> np.ndarray:
         """Investment in generation capacity paid this year (by sector; zero elsewhere)."""

@@ -5,8 +5,11 @@ sectors by code and their Chinese and English names (``sam/data/sectors.csv``), 
 of decimals per table, no all-empty rows. They are written to ``<out>/tables/`` as CSV and
 Markdown. Figures are written to ``<out>/figures/`` as SVG and 200 dpi PNG: carbon-price paths
 (drawn as steps: the price is set per year), emission paths, GDP deviations, final-year output by
-sector, the power mix. ``<out>/report.html`` is one self-contained page with all of them; every
-string that comes from data is HTML-escaped.
+sector, the power mix, the real GDP decomposition and the validation corridor
+(:mod:`cge.report_sections`). ``<out>/report.html`` is one self-contained page with all of them; every
+string that comes from data is HTML-escaped. The one input besides ``results.nc``: the corridor's
+published studies (package data) and, when ``cge validate`` has written them beside results.nc, the
+model's runs at the studies' prices and on a price grid.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from sam.atomic import commit_many
 from sam.errors import InputError
 
 from .runner import _read
+from . import report_sections as sections
 
 PAPER_YEARS = [2025, 2030, 2035, 2040, 2050, 2060]
 MACRO = {"gdp": ("实际GDP", "real GDP"), "consumption": ("居民消费", "household consumption"),
@@ -109,8 +113,9 @@ def own_prices(ds: xr.Dataset, pol: list[str]) -> xr.DataArray:
     return xr.concat([base.expand_dims(scenario=["baseline"]), own], "scenario")
 
 
-def table_specs(ds: xr.Dataset) -> list[TableSpec]:
-    """The report's tables, in order (numbers follow the order; the paper's numbers in captions)."""
+def table_specs(ds: xr.Dataset, val: "sections.Validation | None" = None) -> list[TableSpec]:
+    """The report's tables, in order (numbers follow the order; the paper's numbers in captions);
+    ``val``: the validation corridor and ``cge validate``'s runs (:func:`cge.report_sections.load_validation`)."""
     last = int(ds.year.max())
     pol = _policies(ds)
     specs = [
@@ -134,16 +139,29 @@ def table_specs(ds: xr.Dataset) -> list[TableSpec]:
         (f"table8_macro_{last}_pct", f"Macroeconomic variables in {last}, change from the baseline (paper Table 8)",
          "% vs baseline", 3, _macro),
     ]
+    if "gdp_decomposition" in ds and pol:
+        specs.append(("gdp_decomposition", "Real GDP decomposition: capital in use, labour, productivity and terms of "
+                      "trade (policy scenarios against the baseline of the same year; the baseline against the "
+                      "previous year). The first three add up to the real GDP change, all four to the real GDI "
+                      "change (cge.gdp_decompose)", ds.gdp_decomposition.attrs.get("units", "percent of reference real GDP"),
+                      3, lambda d: sections.decomposition_table(d, _years(d))))
+    if "ev" in ds and "household" in ds.dims and pol:
+        specs.append(("ev_by_household", f"Equivalent variation by household: {sections.ev_caption(ds)}",
+                      ds.ev.attrs.get("units", "billion yuan, 2017 prices"), 1, lambda d: sections.ev_table(d, _years(d))))
+    if val is not None and val.compare is not None and pol:
+        specs.append(("validation_corridor", "Validation corridor: published studies and this model at the study's "
+                      "carbon price and year (cge validate; economy-wide coverage, lump-sum recycling)",
+                      "% vs baseline", 2, lambda d: sections.comparison_table(val)))
     if not pol:
         specs = [s for s in specs if s[0] == "table4_co2_levels_mt" or s[0] == "table4_co2_levels_yi_t"]
     return [TableSpec(i + 1, *s) for i, s in enumerate(specs)]
 
 
-def tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
+def tables(ds: xr.Dataset, val: "sections.Validation | None" = None) -> dict[str, pd.DataFrame]:
     """Every table as a DataFrame keyed by file stem, rounded to its decimals; ``attrs`` hold the
     number, caption, units and decimals."""
     out = {}
-    for spec in table_specs(ds):
+    for spec in table_specs(ds, val):
         df = spec.build(ds)
         num = df.select_dtypes("number").columns
         df[num] = df[num].round(spec.decimals)
@@ -203,8 +221,9 @@ class FigureSpec:
     draw: Callable
 
 
-def figure_specs(ds: xr.Dataset) -> list[FigureSpec]:
-    """The report's figures, in order."""
+def figure_specs(ds: xr.Dataset, val: "sections.Validation | None" = None) -> list[FigureSpec]:
+    """The report's figures, in order (``val`` as in :func:`table_specs`; without it the corridor
+    figure draws the studies and S1-S6 only)."""
     pol, last, yrs = _policies(ds), int(ds.year.max()), ds.year.values
     names = sector_labels()
 
@@ -273,23 +292,36 @@ def figure_specs(ds: xr.Dataset) -> list[FigureSpec]:
                   (f"output_by_sector_{last}", f"Real gross output by sector in {last}, {pol[-1]}, "
                    "change from the baseline (%)", sectors)]
     specs.append(("power_mix", "Electricity generation by technology (TWh)", mix))
+    if pol and "gdp_decomposition" in ds:
+        dy = [y for y in (2030, last) if y in yrs]
+        dy = sorted(set(dy)) or [last]
+        specs.append(("gdp_decomposition", "Real GDP change from the baseline split into capital in use, labour, "
+                      "productivity and terms of trade, % of baseline real GDP (dots: real GDP; diamonds: real GDI "
+                      f"= GDP + terms of trade), {', '.join(map(str, dy))}", sections.draw_decomposition(ds, dy)))
+    if pol:
+        v = val if val is not None else sections.load_validation(None)
+        specs.append(("validation_corridor", "Validation corridor: CO2 and real GDP change against the carbon price, "
+                      "published China studies (labelled squares), S1-S6 in 2030 (filled) and 2060 (open)"
+                      + ("" if v.compare is None else ", the model at each study's price and year (crosses)")
+                      + ("" if v.grid is None else ", and the model on a flat price grid (lines)"),
+                      sections.draw_corridor(ds, v)))
     if not pol:
         specs = [s for s in specs if s[0] != "carbon_price_paths"]
     return [FigureSpec(i + 1, *s) for i, s in enumerate(specs)]
 
 
-def figures(ds: xr.Dataset) -> dict[str, bytes]:
+def figures(ds: xr.Dataset, val: "sections.Validation | None" = None) -> dict[str, bytes]:
     """Every figure as 200 dpi PNG bytes keyed by file stem."""
-    return {spec.stem: _fig(spec.draw) for spec in figure_specs(ds)}
+    return {spec.stem: _fig(spec.draw) for spec in figure_specs(ds, val)}
 
 
-def render_figures(ds: xr.Dataset, folder: Path) -> dict[str, dict[Path, bytes]]:
+def render_figures(ds: xr.Dataset, folder: Path, val: "sections.Validation | None" = None) -> dict[str, dict[Path, bytes]]:
     """Every figure as SVG and PNG bytes, stem -> {path in ``folder``: bytes} (nothing written)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     out = {}
-    for spec in figure_specs(ds):
+    for spec in figure_specs(ds, val):
         fig = spec.draw(plt)
         try:
             out[spec.stem] = figure_files(fig, folder / spec.stem)
@@ -308,22 +340,26 @@ def write_figures(ds: xr.Dataset, folder: Path) -> dict[str, list[Path]]:
 # ----------------------------------------------------------------------------- files
 
 
-def write_report(results: str | Path = "results/results.nc", out: str | Path | None = None) -> dict[str, Path]:
-    """Write tables, figures and ``report.html`` next to ``results.nc``; return the paths."""
+def write_report(results: str | Path = "results/results.nc", out: str | Path | None = None,
+                 validation: str | Path | None = None) -> dict[str, Path]:
+    """Write tables, figures and ``report.html`` next to ``results.nc``; return the paths.
+    ``validation``: the output folder of ``cge validate`` (default ``<folder of results.nc>/validation``;
+    its runs are drawn when it exists)."""
     results = Path(results)
     ds = check_results(_read(results), results)
     out = Path(out) if out else results.parent
+    val = sections.load_validation(Path(validation) if validation else results.parent / sections.VALIDATION_DIR)
     files: dict[str, tuple[Path, str | bytes]] = {}
-    tabs = tables(ds)
+    tabs = tables(ds, val)
     for k, df in tabs.items():
         md = f"**{df.attrs['caption']}**\n\n" + _formatted(df).to_markdown(disable_numparse=True)
         for ext, text in (("csv", df.to_csv()), ("md", md)):
             files[f"{k}.{ext}"] = (out / "tables" / f"{k}.{ext}", text + ("\n" if not text.endswith("\n") else ""))
-    rendered = render_figures(ds, out / "figures")
+    rendered = render_figures(ds, out / "figures", val)
     for stem, fs in rendered.items():
         for p, content in fs.items():
             files[p.name] = (p, content)
-    files["report.html"] = (out / "report.html", _html(ds, tabs, rendered))
+    files["report.html"] = (out / "report.html", _html(ds, tabs, rendered, val))
     commit_many(dict(files.values()))            # every file or none
     return {k: p for k, (p, _) in files.items()}
 
@@ -364,9 +400,10 @@ def _table_html(df: pd.DataFrame, tid: str) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, dict[Path, bytes]]) -> str:
+def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, dict[Path, bytes]],
+          val: "sections.Validation | None" = None) -> str:
     """The self-contained report page (PNG embedded, SVG linked)."""
-    specs = {s.stem: s for s in figure_specs(ds)}
+    specs = {s.stem: s for s in figure_specs(ds, val)}
     scen = ", ".join(map(str, ds.scenario.values))
     meta = ds.attrs
     parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -389,6 +426,7 @@ def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, dict[Pa
                      f"alt='{html.escape(s.caption)}'>"
                      f"<figcaption>Figure {s.number}. {html.escape(s.caption)} "
                      f"(<a href='figures/{html.escape(svg.name)}'>SVG</a>)</figcaption></figure>")
+    parts.append(_notes_html(ds, specs, tabs, val))
     parts.append("<h2>Tables</h2>")
     for k, df in tabs.items():
         parts.append(_table_html(df, k))
@@ -396,14 +434,43 @@ def _html(ds: xr.Dataset, tabs: dict[str, pd.DataFrame], figs: dict[str, dict[Pa
     return "\n".join(parts)
 
 
+def _notes_html(ds: xr.Dataset, specs: dict, tabs: dict[str, pd.DataFrame], val: "sections.Validation | None") -> str:
+    """The sections on the GDP decomposition, equivalent variation and the validation corridor."""
+    ref = lambda stem, kind="Figure": (f"{kind} {specs[stem].number}" if kind == "Figure" and stem in specs
+                                       else f"Table {tabs[stem].attrs['number']}" if stem in tabs else "")
+    parts = []
+    if "gdp_decomposition" in specs:
+        parts += ["<h2 id='sec-gdp-decomposition'>Real GDP decomposition</h2>",
+                  f"<p>{ref('gdp_decomposition')} and {ref('gdp_decomposition', 'Table')} split the change in real GDP "
+                  "(a volume at 2017 prices) into <b>capital</b> (capital in use by activity, weighted by its rental share "
+                  "of nominal GDP: idle capital adds nothing), <b>labour</b> (employment weighted by the labour share) and "
+                  "<b>productivity</b> (the rest: with technology at its baseline values in the policy runs, the "
+                  "allocative-efficiency cost of the carbon-price wedge and its interaction with the other indirect "
+                  "taxes; in the baseline, technical change). Shares are at market prices and averaged over the two "
+                  "states (Törnqvist), log changes are turned into percent with the logarithmic mean, so the three add up "
+                  "exactly to the real GDP change. <b>Terms of trade</b> is the change in the trading gain (SNA 2008, "
+                  "15.188): real gross domestic income (nominal GDP deflated by the price of domestic absorption) minus "
+                  "real GDP; the four add up to the change in real GDI. Policy scenarios are measured against the "
+                  "baseline of the same year, the baseline against its previous year (growth accounting). Sources: "
+                  "Huff and Hertel (2000, GTAP Technical Paper 5); Kohli (2004, J. Int. Econ. 62); docs/model.md.</p>"]
+    if "validation_corridor" in specs:
+        parts += ["<h2 id='sec-validation'>Validation corridor</h2>",
+                  sections.validation_html(val if val is not None else sections.load_validation(None),
+                                           ref("validation_corridor"))]
+    return "\n".join(parts)
+
+
 def register(subparsers) -> None:
-    """``cge report [--results results/results.nc] [--out DIR]``."""
+    """``cge report [--results results/results.nc] [--out DIR] [--validation DIR]``."""
     p = subparsers.add_parser("report", help="tables, figures and report.html from results.nc",
                               description="Numbered tables (CSV, Markdown), figures (SVG, 200 dpi PNG) and one "
                                           "self-contained report.html, all derived from results.nc.")
     p.add_argument("--results", default="results/results.nc",
                    help="the results file written by `cge run` (default results/results.nc)")
     p.add_argument("--out", default=None, help="output folder (default: the folder of --results)")
+    p.add_argument("--validation", default=None,
+                   help="output folder of `cge validate` whose runs the corridor figure draws "
+                        "(default: validation/ beside --results; drawn when it exists)")
     p.set_defaults(handler=_handle)
 
 
@@ -413,6 +480,6 @@ def _handle(args) -> int:
         raise InputError(f"{args.results}: no results file; run `cge run` first")
     out = Path(args.out) if args.out else Path(args.results).parent
     with lock(out, "cge report --out"):
-        paths = write_report(args.results, out)
+        paths = write_report(args.results, out, args.validation)
     print(f"wrote {len(paths)} files; open {os.path.relpath(paths['report.html'])}")
     return 0

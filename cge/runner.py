@@ -484,6 +484,10 @@ def combine(out: Path, start: int = 2017, end: int | None = None) -> xr.Dataset:
     if "fossil_use" in ds:
         from .decompose import co2_decomposition
         ds["co2_decomposition"] = co2_decomposition(ds)
+    from . import gdp_decompose
+    if gdp_decompose.applicable(ds):
+        ds["gdp_decomposition"] = gdp_decompose.gdp_decomposition(ds)
+        ds["gdp_capital_decomposition"] = gdp_decompose.capital_decomposition(ds)
     ds = annotate_variables(ds)
     ds.attrs = global_attributes(settings)
     write_netcdf(ds, out / "results.nc")

@@ -8,6 +8,10 @@ validate`` runs those scenarios against the shipped baseline and writes ``valida
 ``validation.md``: the study's and the model's CO2 and GDP change (% vs baseline) side by side,
 with their ratio. Economy-wide coverage and lump-sum recycling (the shipped default) are used
 for every row; the table keeps each study's own coverage and recycling for the comparison.
+
+It also runs a flat price grid (:data:`GRID_PRICES` yuan/t from :data:`GRID_START`) and writes
+``grid.csv``: the model's CO2 and GDP change in :data:`GRID_YEARS` at each price, the line
+``cge report`` draws through the corridor (it reads this folder when it sits beside results.nc).
 """
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ from sam.readers import read_csv_checked
 
 CORRIDOR = Path(__file__).resolve().parents[1] / "calibration" / "data" / "validation" / "corridor.csv"
 MAX_PRICE = 3000.0     # yuan/t: the range the model is tested over
+GRID_PRICES = [10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0]   # yuan/t, flat: the corridor's range of prices
+GRID_START = 2018                                             # as the corridor rows' earliest start
+GRID_YEARS = [2020, 2025, 2030]                               # the years of effect of the corridor rows
 
 
 def load_corridor(path: Path = CORRIDOR) -> pd.DataFrame:
@@ -83,12 +90,52 @@ def compare(results: xr.Dataset, rows: pd.DataFrame) -> pd.DataFrame:
                     "co2_ratio": co2 / r["co2_pct"] if pd.notna(r["co2_pct"]) and r["co2_pct"] else np.nan,
                     "gdp_pct_study": r["gdp_pct"], "gdp_pct_model": gdp,
                     "gdp_ratio": gdp / r["gdp_pct"] if pd.notna(r["gdp_pct"]) and r["gdp_pct"] else np.nan,
-                    "study_coverage": r["coverage"], "study_recycling": r["recycling"]})
+                    "study_coverage": r["coverage"], "study_recycling": r["recycling"],
+                    **_decomposition(results, f"v{k}", y)})
     return pd.DataFrame(out)
 
 
-def validate(out: str | Path = "results/validation", jobs: int = 2, progress: bool = False) -> pd.DataFrame:
-    """Run every corridor row as a scenario and write ``validation.csv`` and ``validation.md``."""
+def _decomposition(results: xr.Dataset, scenario: str, year: int) -> dict[str, float]:
+    """The model's real GDP change at a study's point split into capital, labour, productivity and
+    terms of trade (``gdp_<component>``, % of baseline real GDP; :mod:`cge.gdp_decompose`), when
+    the results carry the decomposition."""
+    if "gdp_decomposition" not in results:
+        return {}
+    d = results.gdp_decomposition.sel(scenario=scenario, year=year)
+    return {f"gdp_{c}": float(d.sel(component=c)) for c in d.component.values}
+
+
+def grid_text(price: float) -> str:
+    """A scenario TOML for one flat price of the grid."""
+    name = grid_name(price)
+    return (f'name = "{name}"\nstart_year = {GRID_START}\n'
+            f'description = "validation price grid: flat {price:g} yuan/t from {GRID_START}"\n'
+            f"[carbon_price]\n{GRID_START} = {price}\n2060 = {price}\n")
+
+
+def grid_name(price: float) -> str:
+    return f"g{price:g}".replace(".", "p")
+
+
+def grid_table(results: xr.Dataset, prices: list[float] = GRID_PRICES, years: list[int] = GRID_YEARS) -> pd.DataFrame:
+    """CO2 and GDP change (% vs baseline) of each grid price in each of ``years`` found in ``results``."""
+    b = results.sel(scenario="baseline")
+    out = []
+    for p in prices:
+        for y in years:
+            if y not in results.year.values:
+                continue
+            s = results.sel(scenario=grid_name(p), year=y)
+            out.append({"price_yuan_per_t": p, "year": y,
+                        "co2_pct": (float(s.co2) / float(b.co2.sel(year=y)) - 1) * 100,
+                        "gdp_pct": (float(s.gdp) / float(b.gdp.sel(year=y)) - 1) * 100})
+    return pd.DataFrame(out)
+
+
+def validate(out: str | Path = "results/validation", jobs: int = 2, progress: bool = False,
+             grid: bool = True) -> pd.DataFrame:
+    """Run every corridor row as a scenario and write ``validation.csv`` and ``validation.md``
+    (and, with ``grid``, the flat price grid's ``grid.csv``)."""
     from sam.atomic import commit_many
 
     from .runner import run
@@ -101,7 +148,12 @@ def validate(out: str | Path = "results/validation", jobs: int = 2, progress: bo
         f = sc_dir / f"v{k}.toml"
         f.write_text(scenario_text(f"v{k}", r))
         files.append(str(f))
-    end = int(rows["year_of_effect"].max())
+    if grid:
+        for p in GRID_PRICES:
+            f = sc_dir / f"{grid_name(p)}.toml"
+            f.write_text(grid_text(p))
+            files.append(str(f))
+    end = int(max(rows["year_of_effect"].max(), max(GRID_YEARS) if grid else 0))
     ds = run(files, end=end, out=out, jobs=jobs, progress=progress)
     table = compare(ds, rows)
     md = ["| study | price (yuan/t) | year | CO2 % study | CO2 % model | GDP % study | GDP % model |",
@@ -110,7 +162,10 @@ def validate(out: str | Path = "results/validation", jobs: int = 2, progress: bo
     for _, t in table.iterrows():
         md.append(f"| {t['study']} | {t['price_yuan_per_t']:.0f} | {t['year']} | {f2(t['co2_pct_study'])} | "
                   f"{f2(t['co2_pct_model'])} | {f2(t['gdp_pct_study'])} | {f2(t['gdp_pct_model'])} |")
-    commit_many({out / "validation.csv": table.to_csv(index=False), out / "validation.md": "\n".join(md) + "\n"})
+    files_out = {out / "validation.csv": table.to_csv(index=False), out / "validation.md": "\n".join(md) + "\n"}
+    if grid:
+        files_out[out / "grid.csv"] = grid_table(ds).to_csv(index=False)
+    commit_many(files_out)
     return table
 
 
@@ -123,12 +178,15 @@ def register(subparsers) -> None:
     p.add_argument("--out", default="results/validation", help="output folder (default results/validation)")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-grid", action="store_true",
+                   help=f"skip the flat price grid ({', '.join(f'{x:g}' for x in GRID_PRICES)} yuan/t from {GRID_START}; grid.csv)")
     p.set_defaults(handler=_handle)
 
 
 def _handle(args) -> int:
-    table = validate(args.out, jobs=args.jobs, progress=not args.quiet)
+    table = validate(args.out, jobs=args.jobs, progress=not args.quiet, grid=not args.no_grid)
     cols = ["study", "price_yuan_per_t", "year", "co2_pct_study", "co2_pct_model", "gdp_pct_study", "gdp_pct_model"]
     print(table[cols].round(2).to_string(index=False))
-    print(f"wrote {Path(args.out) / 'validation.csv'} and validation.md")
+    print(f"wrote {Path(args.out) / 'validation.csv'}, validation.md{'' if args.no_grid else ' and grid.csv'}; "
+          "`cge report` draws them when this folder sits beside results.nc (or pass --validation)")
     return 0

@@ -46,3 +46,18 @@ def test_compare_gives_percent_changes_against_the_baseline():
     assert t.loc[0, "co2_pct_model"] == pytest.approx((co2[1, k] / 100 - 1) * 100)
     assert t.loc[1, "gdp_pct_model"] == pytest.approx((gdp[2, years.index(int(rows.iloc[1]["year_of_effect"]))] / 10 - 1) * 100)
     assert t.loc[0, "co2_ratio"] == pytest.approx(t.loc[0, "co2_pct_model"] / rows.iloc[0]["co2_pct"])
+
+
+def test_price_grid_scenarios_and_table():
+    from cge.validation import GRID_START, grid_name, grid_table, grid_text
+    assert grid_name(12.5) == "g12p5" and f"{GRID_START} = 100.0" in grid_text(100.0)
+    years = [2020, 2030]
+    scen = ["baseline", grid_name(50.0), grid_name(100.0)]
+    co2 = np.array([[100.0, 100.0], [90.0, 80.0], [85.0, 70.0]])
+    gdp = np.array([[10.0, 10.0], [9.99, 9.9], [9.98, 9.8]])
+    ds = xr.Dataset({"co2": (("scenario", "year"), co2), "gdp": (("scenario", "year"), gdp)},
+                    coords={"scenario": scen, "year": years})
+    t = grid_table(ds, prices=[50.0, 100.0], years=[2020, 2025, 2030])     # 2025 not in the results: left out
+    assert len(t) == 4 and set(t.year) == {2020, 2030}
+    row = t[(t.price_yuan_per_t == 100.0) & (t.year == 2030)].iloc[0]
+    assert row.co2_pct == pytest.approx(-30.0) and row.gdp_pct == pytest.approx(-2.0)
