@@ -532,6 +532,12 @@ class DynamicRun:
             self._charge = charge.copy() if charge.size == len(self.sectors) else (
                 np.zeros(len(self.sectors)) if self.is_base else self._base_charge(state.year + 1))
             self._expect = np.asarray(state.expect, dtype=float).copy()
+            if history is not None and state.year in history.year.values:   # what the last year left
+                last = history.sel(year=state.year)                         # (starts of the curves' inputs)
+                if "trend_k" in last:
+                    self.last_trend = float(last.trend_k)
+                if "power_investment" in last:
+                    self.last_inv = last.power_investment.to_numpy().astype(float).copy()
         starts = [self.sc.first_year] + [sh.from_year for sh in self.sc.shocks]
         first = min((y for y in starts if y is not None), default=None) if not self.is_base else None
         for year in years:
