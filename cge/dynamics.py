@@ -42,7 +42,7 @@ from .record import Recorder, YearRow
 from .drivers import BASE_YEAR, Drivers, load_drivers
 from .scenarios import Scenario
 from .solve import IPOPT_OPTIONS, SolveError
-from .state import Capital, YearState
+from .state import K_FLOOR, Capital, YearState
 
 # variable families that scale with the size of the economy (warm start of the next year)
 QUANTITY_FAMILIES = {"XP", "Q", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "YG", "GSAV", "G",
@@ -432,7 +432,7 @@ class DynamicRun:
         for n, pos in enumerate(gpos):
             eta = self.power_eta.get(self.sectors[pos], self.cap.elasticity)
             floor = max(0.0, (1 - self.cap.delta[pos]) * k[pos] - b_ret[pos])
-            target = max(floor, kb[pos] * self._expect[n] ** eta)
+            target = max(floor, K_FLOOR, kb[pos] * self._expect[n] ** eta)
             targets.append(target)
             charges.append(self.cap.investment_for(pos, target, k[pos], nb)[0])
         return np.array(targets), np.array(charges)

@@ -24,6 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+# smallest installed capital index (share of the 2017 stock) a sector keeps: a numerical floor, not
+# economics (0.01 %: about 0.1 GW of coal power), so that its equations stay above the variables'
+# lower bounds (1e-6) when a technology is retired; the capital may stand idle
+K_FLOOR = 1e-4
+
 
 @dataclass
 class YearState:
@@ -70,7 +75,7 @@ class Capital:
         nxt = (1 - self.delta) * k + inv * self.efficiency(year) / np.where(K0 > 0, K0, 1.0)
         if retired is not None:
             nxt = nxt - retired
-        return np.where(K0 > 0, np.maximum(nxt, 0.0), 1.0)
+        return np.where(K0 > 0, np.maximum(nxt, K_FLOOR), 1.0)
 
     def investment_for(self, pos: int, target: float, k: float, year: int) -> tuple[float, float]:
         """Real investment (bn yuan) that takes sector ``pos`` from ``k`` to ``target`` next year,

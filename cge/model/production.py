@@ -100,9 +100,9 @@ def add_production(m) -> None:
     """
     cal, reg = m._cal, m._reg
     m._twists = {(j, n): tw for (j, n) in m.N if (tw := twisted(m, j, n)) is not None}
-    m.XP = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="gross output (index)")
+    m.XP = pyo.Var(m.I, initialize=1.0, bounds=(1e-9, None), doc="gross output (index)")
     m.PX = pyo.Var(m.I, initialize=1.0, bounds=(1e-6, None), doc="output price")
-    m.Q = pyo.Var(m.N, initialize=1.0, bounds=(1e-6, None), doc="quantity of a production nest")
+    m.Q = pyo.Var(m.N, initialize=1.0, bounds=(1e-9, None), doc="quantity of a production nest")
     m.P = pyo.Var(m.N, initialize=1.0, bounds=(1e-6, None), doc="unit cost of a production nest")
     m.L = pyo.Var(m.I, initialize=1.0, bounds=(1e-9, None), doc="labour demand")
     m.RK = pyo.Var(m.I, initialize=1.0, bounds=(0, None), doc="rental rate of capital (0 when capital is idle)")
