@@ -15,7 +15,7 @@ previous year's solution).  Between years:
   normal returns, with early retirement where the mix falls faster than depreciation; in policy
   runs next year's capacity of each technology is the baseline's times (expected return /
   baseline return) ** eta (CHEER supply elasticities for hydro 0.1, nuclear 0.5 and wind/solar
-  1.5; ``invest_elasticity`` for coal and gas), never retiring more than the baseline, and this
+  1.5; ``invest_elasticity`` for coal and gas), never retiring a larger share early than the baseline, and this
   year's investment pays for it first;
 * labour: in the baseline labour supply follows the working-age population; in policy runs
   the lagged real-wage rule (``eq_wrule``) makes employment endogenous within the year and
@@ -366,7 +366,7 @@ class DynamicRun:
         This year's real investment pays first for this year's new generation capacity (planned in
         the baseline, chosen last year in policy runs); the rest goes to the other sectors by their
         rates of return.  Policy runs set next year's capacity of each generation technology to the
-        baseline's times (return / baseline return) ** elasticity, never retiring more than the baseline."""
+        baseline's times (return / baseline return) ** elasticity, never retiring a larger share of its capacity early than the baseline."""
         m, cal = self.m, self.cal
         inv_real = pyo.value(m.INV) * float(cal.inv0.sum())
         pinv = sum(pyo.value(m.PA[i]) * cal.inv0[i] for i in self.sectors) / float(cal.inv0.sum())
@@ -422,6 +422,7 @@ class DynamicRun:
         if nb not in self.base.year.values:
             return k[gpos], np.zeros(len(gpos))
         kb = (self.base.capital.sel(year=nb) / self.cap.k0).to_numpy()
+        kb_now = (self.base.capital.sel(year=year) / self.cap.k0).to_numpy()
         b_ror = self.base.ror.sel(year=year).to_numpy()
         b_ret = self.base.retired.sel(year=nb).to_numpy()
         targets, charges = [], []
@@ -431,7 +432,10 @@ class DynamicRun:
         self._expect = prev ** (1 - w) * ratio ** w                    # adaptive expectations
         for n, pos in enumerate(gpos):
             eta = self.power_eta.get(self.sectors[pos], self.cap.elasticity)
-            floor = max(0.0, (1 - self.cap.delta[pos]) * k[pos] - b_ret[pos])
+            # early retirement: at most the share of its depreciated capacity the baseline retires
+            kept = (1 - self.cap.delta[pos]) * k[pos]
+            share = min(1.0, b_ret[pos] / max((1 - self.cap.delta[pos]) * kb_now[pos], 1e-12))
+            floor = max(0.0, kept * (1 - share))
             target = max(floor, K_FLOOR, kb[pos] * self._expect[n] ** eta)
             targets.append(target)
             charges.append(self.cap.investment_for(pos, target, k[pos], nb)[0])

@@ -225,7 +225,9 @@ class InMemorySolver:
     def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
         """Solve from the current variable values.  When IPOPT fails, continue in 2, then 4 equal
         steps of the fixed values (from those of the last solution: a homotopy), and when that fails too,
-        try once more from the same start with ``FALLBACK_OPTIONS``; raise :class:`SolveError`
+        try once more from the same start with ``FALLBACK_OPTIONS``, then with the first barrier and
+        ``FALLBACK_ITER_FACTOR`` times the iterations (a year with a large change, e.g. a technology
+        leaving the mix under a very elastic choice, needs about 100); raise :class:`SolveError`
         (every status and the worst residuals) when all fail."""
         import numpy as np
         if self._nlp is None:
@@ -252,6 +254,9 @@ class InMemorySolver:
         if ok is None:
             fb = {**self.options, **FALLBACK_OPTIONS, "max_iter": FALLBACK_ITER_FACTOR * self.options["max_iter"]}
             ok = self._run(x0, target, fb, where, tol, fails, total)
+        if ok is None:                                   # last: the first attempt's barrier, 5x the iterations
+            long = {**self.options, "max_iter": FALLBACK_ITER_FACTOR * self.options["max_iter"]}
+            ok = self._run(x0, target, long, where, tol, fails, total)
         if ok is None:
             raise SolveError(f"{where}: " + " | then ".join(fails))
         x, msg, maxr = ok
