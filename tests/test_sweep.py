@@ -245,3 +245,14 @@ def test_bands_are_ordered(grid_sweep):
     assert names >= {"mac.nc", f"mac_{END}.csv", "mac.png", "mac.svg"} and not names & {"bands.nc", "tornado.csv"}
     mac = pd.read_csv(grid_sweep[1] / "rep" / "analysis" / f"mac_{END}.csv")
     assert mac.price_yuan_per_t.is_monotonic_increasing
+
+
+def test_a_failed_scheduler_connection_leaves_dask_config_alone(monkeypatch):
+    """A bad --scheduler must not leave dask's default scheduler set to a client that never
+    connected: later xarray writes in the same process would look for it and fail."""
+    import dask
+    monkeypatch.setattr(sw, "SCHEDULER_TIMEOUT", "1s")
+    before = dask.config.get("scheduler", None)
+    with pytest.raises(InputError, match="nonsense"):
+        sw._client(1, "nonsense")
+    assert dask.config.get("scheduler", None) == before
