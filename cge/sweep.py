@@ -349,17 +349,20 @@ def _client(workers: int, scheduler: str | None):
     """A Dask client: an existing scheduler, or a local cluster of ``workers`` single-threaded processes."""
     from dask.distributed import Client, LocalCluster
     if scheduler:
+        import dask
+        before = dask.config.get("scheduler", None)
         try:
-            # not the process's default client: a failed one would leave dask's scheduler set to
-            # 'dask.distributed', and every later xarray write in the process would look for it
-            return Client(scheduler, timeout=SCHEDULER_TIMEOUT, set_as_default=False), None
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT), None
         except (OSError, ValueError, TypeError) as exc:   # TimeoutError is an OSError
+            # a client that never connected still set itself as dask's scheduler: every later xarray
+            # write in this process would look for it
+            dask.config.set(scheduler=before)
             raise InputError(f"--scheduler {scheduler!r}: cannot connect ({type(exc).__name__}: {exc}); "
                              "give the address of a running Dask scheduler, e.g. tcp://host:8786") from exc
     # the scheduler and its dashboard listen on the loopback interface only
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=LOOPBACK,
                            dashboard_address=f"{LOOPBACK}:0", silence_logs=logging.ERROR)
-    return Client(cluster, set_as_default=False), cluster
+    return Client(cluster), cluster
 
 
 def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: int = 2,
