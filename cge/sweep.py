@@ -345,6 +345,18 @@ def _task(p: dict, template: str, start: int, end: int, baseline=None, baseline_
 # ----------------------------------------------------------------------------- the sweep
 
 
+def _forget_dead_clients() -> None:
+    """Drop clients that are not running from distributed's registry of default clients (a private
+    registry: if its layout changes this does nothing)."""
+    try:
+        from distributed import client as dc
+        for key, c in list(dc._global_clients.items()):
+            if getattr(c, "status", "") != "running":           # the failed one stays "connecting"
+                del dc._global_clients[key]
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+
+
 def _client(workers: int, scheduler: str | None):
     """A Dask client: an existing scheduler, or a local cluster of ``workers`` single-threaded processes."""
     from dask.distributed import Client, LocalCluster
@@ -354,9 +366,10 @@ def _client(workers: int, scheduler: str | None):
         try:
             return Client(scheduler, timeout=SCHEDULER_TIMEOUT), None
         except (OSError, ValueError, TypeError) as exc:   # TimeoutError is an OSError
-            # a client that never connected still set itself as dask's scheduler: every later xarray
-            # write in this process would look for it
+            # a client that never connected still set itself as dask's scheduler and the process's
+            # default client: every later xarray write in this process would look for it
             dask.config.set(scheduler=before)
+            _forget_dead_clients()
             raise InputError(f"--scheduler {scheduler!r}: cannot connect ({type(exc).__name__}: {exc}); "
                              "give the address of a running Dask scheduler, e.g. tcp://host:8786") from exc
     # the scheduler and its dashboard listen on the loopback interface only

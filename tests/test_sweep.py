@@ -253,6 +253,8 @@ def test_a_failed_scheduler_connection_leaves_dask_config_alone(monkeypatch):
     import dask
     monkeypatch.setattr(sw, "SCHEDULER_TIMEOUT", "1s")
     before = dask.config.get("scheduler", None)
+    from dask.base import get_scheduler
     with pytest.raises(InputError, match="nonsense"):
         sw._client(1, "nonsense")
     assert dask.config.get("scheduler", None) == before
+    assert get_scheduler() is None or "nonsense" not in repr(get_scheduler())     # no dead default client
