@@ -69,12 +69,11 @@ def lmdi(d0: xr.Dataset, d1: xr.Dataset, gen: list[str]) -> dict[str, float]:
     return out
 
 
-def co2_decomposition(ds: xr.Dataset) -> xr.DataArray:
-    """Mt CO2 by scenario, year and factor: the baseline's change from the previous year, each
-    policy scenario's difference from the baseline in the same year (zero in the first year)."""
-    gen = [str(g) for g in ds.gen.values] if "gen" in ds.coords else []
+def reference_pairs(ds: xr.Dataset):
+    """(scenario position, year position, reference state, state) for every decomposed cell: the
+    baseline against its previous year (nothing in the first year), each policy scenario against the
+    baseline of the same year."""
     years = [int(y) for y in ds.year.values]
-    data = np.zeros((ds.sizes["scenario"], len(years), len(FACTORS)))
     base = ds.sel(scenario="baseline")
     for a, sc in enumerate(ds.scenario.values):
         cur = ds.sel(scenario=sc)
@@ -82,13 +81,22 @@ def co2_decomposition(ds: xr.Dataset) -> xr.DataArray:
             if sc == "baseline":
                 if b == 0:
                     continue
-                d0, d1 = base.sel(year=years[b - 1]), base.sel(year=yr)
+                yield a, b, base.sel(year=years[b - 1]), base.sel(year=yr)
             else:
-                d0, d1 = base.sel(year=yr), cur.sel(year=yr)
-            if float(np.abs(d1.co2 - d0.co2)) == 0.0:
-                continue
-            res = lmdi(d0, d1, gen)
-            data[a, b] = [res[f] for f in FACTORS]
+                yield a, b, base.sel(year=yr), cur.sel(year=yr)
+
+
+def co2_decomposition(ds: xr.Dataset) -> xr.DataArray:
+    """Mt CO2 by scenario, year and factor: the baseline's change from the previous year, each
+    policy scenario's difference from the baseline in the same year (zero in the first year)."""
+    gen = [str(g) for g in ds.gen.values] if "gen" in ds.coords else []
+    years = [int(y) for y in ds.year.values]
+    data = np.zeros((ds.sizes["scenario"], len(years), len(FACTORS)))
+    for a, b, d0, d1 in reference_pairs(ds):
+        if float(np.abs(d1.co2 - d0.co2)) == 0.0:
+            continue
+        res = lmdi(d0, d1, gen)
+        data[a, b] = [res[f] for f in FACTORS]
     return xr.DataArray(data, coords={"scenario": ds.scenario.values, "year": years, "factor": FACTORS},
                         dims=("scenario", "year", "factor"), name="co2_decomposition",
                         attrs={"units": "Mt CO2", "long_name": "LMDI decomposition of the change in CO2: baseline year on year, "

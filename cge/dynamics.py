@@ -197,6 +197,8 @@ class DynamicRun:
             m.RGDP.set_value(g)
             if m.EMI.fixed:                              # a closure that follows the paper's CO2 row
                 m.EMI.set_value(float(d.co2[year]))
+            if m.ARES.fixed:                             # 2017 emission factors (after the outlook: see below)
+                m.ARES.set_value(1.0)
             if m.AEEI.fixed:                             # the sourced efficiency trend (ENVISAGE)
                 m.AEEI.set_value(float(d.aeei[year]) if d.aeei is not None else 1.0)
             if m.FEN.fixed and m._fen_missing:
@@ -208,10 +210,8 @@ class DynamicRun:
                         var.set_value(float(d.energy[key][year]))
             m.LS.set_value(float(d.labour[year]))
             m.LSBASE.set_value(float(d.labour[year]))
-            if m.CTAX.fixed:
+            if m.CTAX.fixed:                             # (an endogenous pledge price starts in _warm_start)
                 m.CTAX.set_value(0.0)
-            elif not m.CTAX.value:                       # the pledge's price: start from last year's
-                m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)
             # the in-year normal return only closes the curves' equation (recomputed after the solve
             # with this year's generation investment, :meth:`_curve_investment`): start it near last year's
             m.TRENDK.set_value(self.last_trend / m._curve.trend0)
@@ -253,7 +253,7 @@ class DynamicRun:
         cap = self.sc.cap_value(year)
         if cap is not None:
             m.EMI.set_value(cap)
-            m.CTAX.set_value(base_price + price if price or base_price else self._last_price or CAP_PRICE_GUESS)
+            m.CTAX.set_value(base_price + price or self._last_price or CAP_PRICE_GUESS)
         else:
             m.CTAX.set_value(base_price + price)         # the scenario's price comes on top of the baseline's
 
@@ -264,22 +264,22 @@ class DynamicRun:
         m = self.m
         first = min((y for y, c in self.sc.closure_from.items() if c == self.model.closure.name), default=None)
         if first is None or not m.ESAV.fixed:
-            if m.ARES.fixed:                              # baseline_physical: 2017 emission factors
-                m.ARES.set_value(1.0)
             return
         y1 = first - 1
         y0 = max(y1 - 10, BASE_YEAR)
-        rec = self.recorder
-        for var, name in ((m.ESAV, "esav"), (m.FSW, "fsw"), (m.AELEC, "aelec")):
-            a, b = rec.value(name, y0), rec.value(name, y1)
+
+        def trend(name: str) -> list[float]:
+            a, b = self.recorder.value(name, y0), self.recorder.value(name, y1)
             if a is None or b is None:
                 raise InputError(f"scenario {self.sc.name}: closure_from {first}: the twists of {y0} and {y1} "
                                  "are needed for their trend; start the run earlier")
-            var.set_value(float(b) * (float(b) / float(a)) ** ((year - y1) / (y1 - y0)))
-        a, b = rec.value("tgen", y0), rec.value("tgen", y1)
-        for k, t in enumerate(self.techs):
-            m.TGEN[t].set_value(float(b[k]) * (float(b[k]) / float(a[k])) ** ((year - y1) / (y1 - y0)))
-        m.ARES.set_value(float(rec.value("ares", y1)))
+            return [float(q) * (float(q) / float(p)) ** ((year - y1) / (y1 - y0))
+                    for p, q in zip(np.atleast_1d(a), np.atleast_1d(b))]
+        for var, name in ((m.ESAV, "esav"), (m.FSW, "fsw"), (m.AELEC, "aelec")):
+            var.set_value(trend(name)[0])
+        for t, val in zip(self.techs, trend("tgen")):
+            m.TGEN[t].set_value(val)
+        m.ARES.set_value(float(self.recorder.value("ares", y1)))
 
     def _gen_share(self, year: int) -> pd.Series:
         """Projected generation shares at 2017 prices (TWh shares x 2017 unit values)."""

@@ -37,6 +37,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .decompose import reference_pairs
+
 COMPONENTS = ["capital", "labour", "productivity", "terms_of_trade"]
 CAPITAL_PARTS = ["installed", "utilisation"]
 NEEDS = ["gdp", "gdp_nominal", "labour_income", "capital_income", "employment", "capital_in_use", "trading_gain"]
@@ -91,22 +93,12 @@ def capital_decomposition(ds: xr.Dataset) -> xr.DataArray:
 
 def _table(ds: xr.Dataset, keys: list[str]) -> np.ndarray:
     """``decompose`` for every scenario and year (reference as in :func:`gdp_decomposition`), the ``keys`` only."""
-    years = [int(y) for y in ds.year.values]
-    data = np.zeros((ds.sizes["scenario"], len(years), len(keys)))
-    base = ds.sel(scenario="baseline")
-    for a, sc in enumerate(ds.scenario.values):
-        cur = ds.sel(scenario=sc)
-        for b, yr in enumerate(years):
-            if sc == "baseline":
-                if b == 0:
-                    continue
-                d0, d1 = base.sel(year=years[b - 1]), base.sel(year=yr)
-            else:
-                d0, d1 = base.sel(year=yr), cur.sel(year=yr)
-            if float(d1.gdp) == float(d0.gdp) and float(d1.trading_gain) == float(d0.trading_gain):
-                continue
-            res = decompose(d0, d1)
-            data[a, b] = [res[c] for c in keys]
+    data = np.zeros((ds.sizes["scenario"], ds.sizes["year"], len(keys)))
+    for a, b, d0, d1 in reference_pairs(ds):
+        if float(d1.gdp) == float(d0.gdp) and float(d1.trading_gain) == float(d0.trading_gain):
+            continue
+        res = decompose(d0, d1)
+        data[a, b] = [res[c] for c in keys]
     return data
 
 
