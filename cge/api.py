@@ -265,6 +265,7 @@ class Extractor:
         }
         aproc = np.ones(len(self.S))
         aproc[self.proc_pos] = val(self.aproc)
+        aproc *= float(m.APT.value)
         ares = float(m.ARES.value)
         xa_fuel = self.xa_fuel()
         process = ares * self.proc0 * aproc * xp

@@ -32,8 +32,9 @@ class Drivers:
     capex: pd.DataFrame | None = None     # year x generation sector: capital cost per GW (2017 = 1)
     plant_delta: pd.Series | None = None  # depreciation rate of generation technologies (1 / lifetime)
     resource_eta: pd.Series | None = None  # supply elasticity of resource-limited capacity (hydro, nuclear)
-    energy: pd.DataFrame | None = None    # year x (fen, coal, twh): IEA WEO indices, 2017 = 1
+    energy: pd.DataFrame | None = None    # year x (fen, coal, twh, gas): IEA WEO indices, 2017 = 1
     population: pd.Series | None = None   # total population index, 2017 = 1 (households' subsistence per head)
+    process: pd.Series | None = None      # process CO2 index, 2017 = 1 (cement: clinker calcination)
 
     @property
     def years(self) -> list[int]:
@@ -99,7 +100,20 @@ def load_drivers(end: int = 2060, data_dir: Path | None = None) -> Drivers:
     return Drivers(gdp, _interp(co2, years), labour, load_power_mix(d / "power_mix.csv", years), load_params(d / "dynamics.csv"),
                    load_aeei(d / "baseline" / "aeei.csv", years), load_capex(d / "power" / "capex_projection.csv", years),
                    load_lifetimes(d / "power" / "lifetimes_depreciation.csv"), load_eta(d / "power" / "resource_limits.csv"),
-                   load_energy_outlook(d / "baseline" / "weo2023_china.csv", years), load_population(d / "population.csv", years))
+                   load_energy_outlook(d / "baseline" / OUTLOOK_FILE, years), load_population(d / "population.csv", years),
+                   load_process_path(d / "baseline" / "cement_process_co2.csv", years))
+
+
+def load_process_path(path: Path, years: range) -> pd.Series:
+    """Process CO2 as an index (2017 = 1): China's cement process CO2 (Mt; CEADs process CO2 is clinker
+    calcination only), actuals to 2023, then cement output, log-linear between anchor years; after the
+    last anchor its last growth rate continues (as :func:`outlook_index`)."""
+    s = _series(path)
+    if BASE_YEAR not in s.index:
+        raise InputError(f"{path}: column year: needs the base year {BASE_YEAR}")
+    if (s <= 0).any():
+        raise InputError(f"{path}: column value: process CO2 must be positive")
+    return outlook_index(s, years)
 
 
 def load_population(path: Path, years: range) -> pd.Series:
@@ -110,12 +124,16 @@ def load_population(path: Path, years: range) -> pd.Series:
     return _interp(pop / pop[BASE_YEAR], years)
 
 
-# the baseline's energy outlook: IEA WEO 2023 Stated Policies (today's policies, no pledges: the
-# carbon-price scenarios are the policies a baseline must leave out)
-OUTLOOK_SCENARIO = "STEPS"
+# the baseline's energy outlook: IEA WEO 2021 Stated Policies (today's policies of the paper's vintage, no
+# pledges: the carbon-price scenarios are the policies a baseline must leave out).  WEO 2021 is the outlook
+# the paper's CO2 row (2021) was written against: its CO2 index, 2019-2050, is within 1 % of the row's in
+# 2050, where WEO 2023 STEPS is 17 % lower (scenarios/data/baseline/SOURCES.md).
+OUTLOOK_FILE = "weo2021_china.csv"
+OUTLOOK_SCENARIO = "Stated Policies Scenario"
 OUTLOOK_SERIES = {"fen": ("Total", "Total final consumption", "EJ"),
-                  "coal": ("Coal", "Total energy supply", "Million tonnes of coal equivalent"),
-                  "twh": ("Total", "Electricity generation", "TWh")}
+                  "coal": ("Coal", "Total primary energy demand", "Million tonnes of coal equivalent"),
+                  "twh": ("Total", "Electricity generation", "TWh"),
+                  "gas": ("Natural gas", "Total primary energy demand", "Billion cubic metres")}   # reported only
 
 
 def outlook_index(values: pd.Series, years: range) -> pd.Series:
@@ -133,7 +151,7 @@ def outlook_index(values: pd.Series, years: range) -> pd.Series:
 
 
 def load_energy_outlook(path: Path, years: range) -> pd.DataFrame:
-    """Final energy, coal supply and total generation of the IEA outlook as indices (2017 = 1)."""
+    """Final energy, coal demand, total generation and gas demand of the IEA outlook as indices (2017 = 1)."""
     df = read_csv_checked(path, required=["scenario", "product", "flow", "unit", "year", "value", "source"],
                           numeric=["year", "value"])
     out = {}

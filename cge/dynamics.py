@@ -208,6 +208,8 @@ class DynamicRun:
                 for var, key in ((m.FEN, "fen"), (m.COALU, "coal"), (m.TWHT, "twh")):
                     if var.fixed:
                         var.set_value(float(d.energy[key][year]))
+            if m.PROCT.fixed:                            # process CO2 follows cement output (clinker calcination)
+                m.PROCT.set_value(float(d.process[year]) if d.process is not None else 1.0)
             m.LS.set_value(float(d.labour[year]))
             m.LSBASE.set_value(float(d.labour[year]))
             if m.CTAX.fixed:                             # (an endogenous pledge price starts in _warm_start)
@@ -234,6 +236,8 @@ class DynamicRun:
             m.FXD[i].set_value(float(val))
         m.ESAV.set_value(float(b.esav))
         m.ARES.set_value(float(b.ares))
+        if "process_trend" in b:
+            m.APT.set_value(float(b.process_trend))
         for t in self.techs:
             m.TGEN[t].set_value(float(b.tgen.sel(tech=t)))
         m.WBASE.set_value(float(b.wage))
@@ -275,8 +279,9 @@ class DynamicRun:
                                  "are needed for their trend; start the run earlier")
             return [float(q) * (float(q) / float(p)) ** ((year - y1) / (y1 - y0))
                     for p, q in zip(np.atleast_1d(a), np.atleast_1d(b))]
-        for var, name in ((m.ESAV, "esav"), (m.FSW, "fsw"), (m.AELEC, "aelec")):
-            var.set_value(trend(name)[0])
+        for var, name in ((m.ESAV, "esav"), (m.FSW, "fsw"), (m.AELEC, "aelec"), (m.APT, "process_trend")):
+            if var.fixed:
+                var.set_value(trend(name)[0])
         for t, val in zip(self.techs, trend("tgen")):
             m.TGEN[t].set_value(val)
         m.ARES.set_value(float(self.recorder.value("ares", y1)))
@@ -458,8 +463,10 @@ class DynamicRun:
             "fsw": ((), v(m.FSW), {"units": "index, 2017 = 1", "long_name": "fuel-switch twist: share parameter of coal in fuel nests and household budgets"}),
             "esav": ((), v(m.ESAV), {"units": "index, 2017 = 1", "long_name": "energy-saving twist: share parameter of energy in end users' capital-energy nests and energy budgets"}),
             "aelec": ((), v(m.AELEC), {"units": "index, 2017 = 1", "long_name": "electrification twist: share parameter of fossil fuels in energy nests and household budgets"}),
+            "process_trend": ((), v(m.APT), {"units": "index, 2017 = 1", "long_name": "process-CO2 intensity trend: process CO2 per unit of real output of the process activities (baseline: what the cement path needs)"}),
             "final_energy": ((), v(m.FEN) * m._fen0, {"units": "EJ", "long_name": "final energy of end users (fossil fuels and electricity; heat and non-combustion uses excluded)"}),
             "coal_use": ((), v(m.COALU), {"units": "index, 2017 = 1", "long_name": "domestic use of raw coal (Armington absorption)"}),
+            "gas_use": ((), v(m.GASU), {"units": "index, 2017 = 1", "long_name": "domestic use of natural gas (Armington absorption)"}),
             "ares": ((), v(m.ARES), {"units": "index, 2017 = 1", "long_name": "residual CO2 intensity of fossil use (the part of the baseline CO2 path not explained by named mechanisms)"}),
             "tgen": (("tech",), Extractor.values(self._tgen), {"units": "index, 2017 = 1", "long_name": "technology share twist in the grid's generation choice"}),
             "capital_in_use": (("sector",), Extractor.values([m.KU[j] for j in self.sectors]) * self.cap.k0.to_numpy(),

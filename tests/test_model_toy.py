@@ -61,7 +61,7 @@ def test_walras(toy):
 
 def test_square_check_reports_by_block(toy_dir, tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "bad"\nfixed = ["K", "LS", "PWM", "PWE", "FSAV", "G", "TRG", "PNUM", "CTAX", "RECYC", "TPADJ", "STK", "ALAB", "AEEI", "FSW", "AELEC", "ESAV", "APROC", "TGEN", "ARES", "INV"]\n')
+    bad.write_text('name = "bad"\nfixed = ["K", "LS", "PWM", "PWE", "FSAV", "G", "TRG", "PNUM", "CTAX", "RECYC", "TPADJ", "STK", "ALAB", "AEEI", "FSW", "AELEC", "ESAV", "APROC", "APT", "TGEN", "ARES", "INV"]\n')
     with pytest.raises(InputError, match=r"non-square.*-1\).*institutions"):
         cge.Model(toy_cal(toy_dir), closure=str(bad))
 

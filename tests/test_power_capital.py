@@ -174,8 +174,8 @@ def test_twists_move_shares_without_changing_costs_at_2017_prices():
 
 
 def test_baseline_follows_the_iea_outlook_through_named_twists(baseline):
-    """To 2050 the baseline's final energy, coal use and generation equal the IEA WEO 2023 STEPS
-    indices; after it the paper's CO2 row is reached by the pledge's implicit carbon price (positive,
+    """To 2050 the baseline's final energy, coal use and generation equal the IEA WEO 2021 STEPS
+    indices and process CO2 the cement path; after it the paper's CO2 row is reached by the pledge's implicit carbon price (positive,
     rising) with the twists on their 2040-2050 trend. CO2 per unit of fuel stays at its 2017 factor
     up to a reported residual ARES, within 10 % of 1 in every year 2017-2060."""
     from cge.drivers import load_drivers
@@ -186,13 +186,16 @@ def test_baseline_follows_the_iea_outlook_through_named_twists(baseline):
     np.testing.assert_allclose(upto.coal_use.to_numpy(), e["coal"].to_numpy(), rtol=1e-7)
     np.testing.assert_allclose((upto.grid_twh / ds.grid_twh.sel(year=2017)).to_numpy(), e["twh"].to_numpy(), rtol=1e-7)
     np.testing.assert_allclose((upto.final_energy / ds.final_energy.sel(year=2017)).to_numpy(), e["fen"].to_numpy(), rtol=1e-7)
+    physical_process = ds.co2_process.sum("sector") / ds.ares            # co2_process includes ARES
+    np.testing.assert_allclose((physical_process / physical_process.sel(year=2017)).sel(year=slice(2017, 2050)).to_numpy(),
+                               d.process.loc[2017:2050].to_numpy(), rtol=1e-7)
     assert float(abs(ds.ares - 1).max()) < 0.10, ds.ares.to_numpy()
     np.testing.assert_allclose(ds.co2.to_numpy(), d.co2.loc[2017:2060].to_numpy(), rtol=1e-7)
     assert float(abs(upto.carbon_price).max()) == 0.0                    # no price while the outlook holds
     late = ds.carbon_price.sel(year=slice(2051, 2060)).to_numpy()
     assert (late > 0).all() and (np.diff(late) > 0).all(), late
     # after the outlook the twists continue their 2040-2050 trend (log-linear) and ARES stays put
-    for name in ("esav", "fsw", "aelec"):
+    for name in ("esav", "fsw", "aelec", "process_trend"):
         a, b = float(ds[name].sel(year=2040)), float(ds[name].sel(year=2050))
         assert float(ds[name].sel(year=2060)) == pytest.approx(b * (b / a), rel=1e-9), name
     assert float(ds.ares.sel(year=2060)) == pytest.approx(float(ds.ares.sel(year=2050)), rel=1e-12)
@@ -203,3 +206,27 @@ def test_baseline_follows_the_iea_outlook_through_named_twists(baseline):
     last = ds.sel(year=2050)
     assert float(last.fsw * last.aelec) < 1 and float(last.aelec) < 1 and float(last.esav) < 1
     assert float(ds.fsw.sel(year=slice(2030, 2060)).mean()) < 1
+    # cement's process CO2 per unit of the sector's real output falls (the output is not all cement)
+    assert (np.diff(ds.process_trend.sel(year=slice(2021, 2060)).to_numpy()) < 0).all()
+
+
+def test_policy_keeps_the_baseline_process_trend_and_cuts_process_co2(baseline):
+    """In a policy run the process-intensity trend is the baseline's, so process CO2 moves only with the
+    output of the process activities: it falls under a carbon price."""
+    _, ds, bx = baseline
+    run = DynamicRun(_flat(200.0), baseline=ds, baseline_x=bx)
+    pol = run.run(range(2017, 2031))
+    base = ds.sel(year=slice(2017, 2030))
+    np.testing.assert_allclose(pol.process_trend.to_numpy(), base.process_trend.to_numpy(), rtol=1e-12)
+    cut = (pol.co2_process.sum("sector") / base.co2_process.sum("sector")).sel(year=slice(2022, 2030)).to_numpy()
+    assert (cut < 1).all(), cut
+
+
+def test_process_path_file_errors_name_the_file(tmp_path):
+    """A process path without the base year is bad input: one line naming the file."""
+    from cge.drivers import load_process_path
+    from sam.errors import InputError
+    f = tmp_path / "cement_process_co2.csv"
+    f.write_text("year,value,unit,source\n2020,850,Mt CO2,x\n2050,530,Mt CO2,x\n")
+    with pytest.raises(InputError, match=r"cement_process_co2.csv: column year: needs the base year 2017"):
+        load_process_path(f, range(2017, 2061))

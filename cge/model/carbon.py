@@ -22,7 +22,7 @@ def add_carbon_accounts(m) -> None:
         processes, each user weighted by ``weight(user)``."""
         firms = sum(weight(j) * float(co2.loc[i, j]) * m.XA[i, j] for (i, j) in m.F if co2.loc[i, j] > 0)
         hh = sum(weight(h) * float(co2.loc[i, h]) * m.C[i, h] for (i, h) in m.CF if co2.loc[i, h] > 0)
-        proc = sum(weight(j) * float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
+        proc = m.APT * sum(weight(j) * float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
         return firms + hh + proc
 
     def eq_emi(mm):
@@ -37,3 +37,14 @@ def add_carbon_accounts(m) -> None:
         return m.CREV == emissions(lambda u: m.TAXU[u]) / 1000.0
     m.eq_crev = pyo.Constraint(rule=eq_crev, doc="carbon revenue")
     reg.add("carbon", "eq_crev", "CREV")
+
+    proc0 = float(cal.process0.sum())
+    m.PROCT = pyo.Var(initialize=1.0, bounds=(0, None), doc="process CO2 (index, 2017 = 1)")
+
+    def eq_proct(mm):
+        """Process CO2: 2017 process CO2 of each activity x its intensity (APROC x the trend APT) x its real output."""
+        if proc0 <= 0:
+            return m.PROCT == m.APT                  # no process CO2 to follow: the index is the trend
+        return m.PROCT * proc0 == m.APT * sum(float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
+    m.eq_proct = pyo.Constraint(rule=eq_proct, doc="process CO2 index")
+    reg.add("carbon", "eq_proct", "PROCT")

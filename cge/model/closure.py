@@ -22,7 +22,7 @@ VAR_BLOCK = {
     "INV": "institutions", "FSAV": "institutions", "LS": "clearing", "WALRAS": "institutions",
     "RECYC": "carbon", "TPADJ": "institutions", "STK": "institutions",
     "ALAB": "production", "AEEI": "production", "FSW": "production", "AELEC": "production", "ESAV": "production",
-    "FEN": "energy", "COALU": "energy", "TWHT": "energy", "APROC": "carbon", "ARES": "carbon",
+    "FEN": "energy", "COALU": "energy", "GASU": "energy", "TWHT": "energy", "APROC": "carbon", "APT": "carbon", "PROCT": "carbon", "ARES": "carbon",
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
     "tm": "trade", "GSAVSH": "institutions", "GSAVY": "institutions", "CTAXB": "carbon",
     "NRS": "investment", "TRENDK": "investment", "IPOW": "investment", "RKM": "clearing", "KS": "clearing",

@@ -1,6 +1,6 @@
 """Energy accounts: the physical quantities a baseline can follow (IEA World Energy Outlook).
 
-Three indices (2017 = 1), each defined by an identity on the model's flows:
+Four indices (2017 = 1), each defined by an identity on the model's flows:
 
 * ``FEN``: final energy of end users (non-energy activities and households), EJ.  Fossil flows
   are converted from their CEADs CO2 with the IPCC 2006 default emission factors
@@ -9,6 +9,8 @@ Three indices (2017 = 1), each defined by an identity on the model's flows:
   non-combustion uses (no CO2 in CEADs) are left out.
 * ``COALU``: domestic use of coal (Armington absorption of raw coal, incl. coke ovens and power).
 * ``TWHT``: total generation, TWh.
+* ``GASU``: domestic use of natural gas (Armington absorption of ``NGAS`` and ``UGAS``): a result in
+  every closure, reported against the outlook's gas demand (no gas instrument: see docs/model.md).
 
 In the baseline (forecast closure) these are fixed to the IEA paths and the three named
 mechanisms that move them are endogenous: energy efficiency ``AEEI`` (final energy), the
@@ -29,6 +31,7 @@ from sam.readers import read_csv_checked
 CONTENT_FILE = Path(__file__).resolve().parents[2] / "calibration" / "data" / "energy_content.csv"
 EJ_PER_TWH = 0.0036      # 1 TWh = 3.6 PJ (definition)
 COAL_COMMODITY = "COAL"  # raw coal: the commodity whose absorption is the coal-use index
+GAS_COMMODITIES = ("NGAS", "UGAS")   # natural gas, conventional and unconventional: primary gas use
 
 
 def emission_factors(path: Path = CONTENT_FILE) -> dict[str, float]:
@@ -99,6 +102,7 @@ def add_energy_accounts(m) -> None:
     m.FEN = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="final energy of end users (index, 2017 = 1)")
     m.COALU = pyo.Var(initialize=1.0, bounds=(1e-9, None), doc="domestic coal use (index, 2017 = 1)")
     m.TWHT = pyo.Var(initialize=1.0, bounds=(1e-6, None), doc="total generation (index, 2017 = 1)")
+    m.GASU = pyo.Var(initialize=1.0, bounds=(1e-9, None), doc="domestic use of natural gas (index, 2017 = 1)")
 
     def eq_fen(mm):
         """Final energy: EJ per unit of each end-use fossil and electricity flow times the flow."""
@@ -119,6 +123,17 @@ def add_energy_accounts(m) -> None:
         return m.COALU * tot == sum(float(cal.xa0[i]) * m.XAT[i] for i in coal)
     m.eq_coalu = pyo.Constraint(rule=eq_coalu, doc="domestic coal use")
     reg.add("energy", "eq_coalu", "COALU")
+
+    gas = [i for i in GAS_COMMODITIES if i in m.I] or [i for i in cal.sectors if cal.role[i] == "gas"]
+
+    def eq_gasu(mm):
+        """Gas use: Armington absorption of natural gas (of every gas commodity in a SAM without ``NGAS``)."""
+        if not gas:
+            return m.GASU == 1.0                        # no gas in the SAM
+        tot = sum(float(cal.xa0[i]) for i in gas)
+        return m.GASU * tot == sum(float(cal.xa0[i]) * m.XAT[i] for i in gas)
+    m.eq_gasu = pyo.Constraint(rule=eq_gasu, doc="domestic natural-gas use")
+    reg.add("energy", "eq_gasu", "GASU")
 
     twh = getattr(m, "TWH", None)
     elec = [i for i in cal.sectors if cal.role[i] == "electricity"]

@@ -32,7 +32,9 @@ def add_technology(m) -> None:
     energy-augmenting efficiency of firms' energy bundles and households' energy budget (the, ``ESAV`` the energy-saving twist (the baseline's final-energy instrument),
     ``FSW`` the fuel-switch twist away from coal (its coal-use
     instrument), ``AELEC`` the electrification twist (its generation instrument), ``APROC`` the
-    process-CO2 intensity of output by sector (a sourced trend).
+    process-CO2 intensity of output by sector (a user shock, 1 by default) and ``APT`` the common
+    process-intensity trend (the baseline's instrument for the sourced cement path: tonnes of clinker
+    per unit of real output of the process activities).
     """
     cal = m._cal
     m.ALAB = pyo.Var(initialize=1.0, bounds=(1e-3, None), doc="labour-augmenting productivity index")
@@ -46,6 +48,8 @@ def add_technology(m) -> None:
     m.PROCI = pyo.Set(initialize=[j for j in cal.sectors if cal.process0[j] > 0], ordered=True,
                       doc="activities with process CO2")
     m.APROC = pyo.Var(m.PROCI, initialize=1.0, bounds=(0, None), doc="process-CO2 intensity of output (index, 2017 = 1)")
+    m.APT = pyo.Var(initialize=1.0, bounds=(1e-6, None),
+                    doc="process-intensity trend common to the process activities: process CO2 per unit of their real output (index, 2017 = 1)")
 
 
 def augment(m, j: str, child: str):
@@ -119,7 +123,7 @@ def add_production(m) -> None:
         return m.PU[leaf[2:], j]
 
     def process_cost(j):
-        return m.TAXU[j] * m.APROC[j] * m.pc[j] / 1000.0 if j in m.PROCI else 0.0
+        return m.TAXU[j] * m.APROC[j] * m.APT * m.pc[j] / 1000.0 if j in m.PROCI else 0.0
 
     def eq_top(mm, j):
         """Zero profit: output price net of production tax and process-CO2 cost equals unit cost."""
