@@ -3,8 +3,8 @@
 Layout under ``--out`` (default ``results/``):
 
 * ``store/<name>-<key16>/``  one scenario's run, keyed by a hash of everything that determines
-  it (see :mod:`cge.store`): ``result.nc`` (checkpointed every ``CHECKPOINT_YEARS`` years and at
-  the end), ``state.npz`` (every field of :class:`~cge.dynamics.YearState`, for ``--resume``),
+  it (see :mod:`cge.store`): ``result.nc`` (checkpointed every ``CHECKPOINT_SECONDS`` seconds of
+  solving, at the end and, when a year fails, with the years before it), ``state.npz`` (every field of :class:`~cge.dynamics.YearState`, for ``--resume``),
   ``baseline_x.npz`` (the baseline's solution of every year: policy warm starts), ``entry.json``;
 * ``results.nc``  every finished scenario of the folder whose key is current (dims scenario,
   year, sector, tech), for the requested horizon;
@@ -37,7 +37,10 @@ from . import store
 from .scenarios import Scenario, load_scenario, resolve
 
 log = logging.getLogger("cge.run")
-CHECKPOINT_YEARS = 4      # results and state are saved every this many years and at the end
+# results and state are saved when this long has passed since the last save, at the end, and for the
+# years before a failed one (each save rewrites result.nc, ~60 ms: every 4th year cost 5 of 31 s);
+# $CGE_CHECKPOINT_SECONDS overrides it (0: after every year)
+CHECKPOINT_SECONDS = float(os.environ.get("CGE_CHECKPOINT_SECONDS", 20.0))
 LAST_YEAR = 2060          # last year of the driver data
 
 
@@ -183,6 +186,11 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
     timing = {"build_seconds": time.perf_counter() - t_build, "t0": t_build}
     state, history, bx = _restart(e, sc, start) if resume and e.last_year is not None else (None, None, {})
     known = e.last_year if not resume else None        # a fresh rerun overwrites only once it gets this far
+    saved = {"at": time.perf_counter(), "state": None, "year": e.last_year if resume else None}
+
+    def save(st) -> None:
+        _checkpoint(e, sc, run.recorder.dataset(st.year), st, bx, timing)
+        saved.update(at=time.perf_counter(), year=st.year)
 
     def on_year(row, st) -> None:
         if sc.kind == "baseline":
@@ -190,13 +198,24 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
         if progress:
             it = int(row["ipopt_iterations"]) if "ipopt_iterations" in row else 0
             progress(sc.name, st.year, f"{it} it")
-        if st.year != last and (st.year - start) % CHECKPOINT_YEARS:
-            return                                  # checkpoint every few years and at the end
+        saved["state"] = st
+        if st.year != last and time.perf_counter() - saved["at"] < CHECKPOINT_SECONDS:
+            return                                  # checkpoint every CHECKPOINT_SECONDS and at the end
         if known is not None and st.year < known and st.year != last:
             return                                  # the stored run (same key) already covers this year
-        _checkpoint(e, sc, run.recorder.dataset(st.year), st, bx, timing)
+        save(st)
 
-    run.run(range(start, last + 1), state=state, on_year=on_year, history=history)
+    try:
+        run.run(range(start, last + 1), state=state, on_year=on_year, history=history)
+    except BaseException:
+        st = saved["state"]                         # a failed (or interrupted) year: keep the years before it
+        if (st is not None and (saved["year"] is None or st.year > saved["year"])
+                and not (known is not None and st.year < known)):
+            try:
+                save(st)
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                log.debug("%s: could not checkpoint the years before the failure", sc.name, exc_info=True)
+        raise
     return _read(e.result).sel(year=slice(start, end))
 
 

@@ -112,8 +112,9 @@ SQUARE_OPTIONS = {"mumps_scaling": 0}
 # only").  NEWTON = False restores IPOPT for every solve.
 NEWTON = True
 NEWTON_TOL = 1e-10          # worst absolute residual (IPOPT's constr_viol_tol)
-NEWTON_MAX_ITER = 30
+NEWTON_MAX_ITER = 60        # residual evaluations (steps and step cuts); also at most IPOPT's max_iter
 NEWTON_TAU = 0.99           # fraction to the boundary (IPOPT's tau_min)
+NEWTON_MIN_STEP = 1e-2      # a shorter step (blocked by a bound) hands the solve to IPOPT
 NEWTON_CONTRACTION = 0.5    # a step on an older factorisation must at least halve the worst residual
 
 
@@ -321,6 +322,16 @@ class InMemorySolver:
         return None
 
     def _newton(self, x0, fixed_vals, tol: float, total: list):
+        """See :meth:`_newton_steps`; its steps and time count in ``total`` whether it converges or not."""
+        t0, counts = time.perf_counter(), [0, 0]
+        try:
+            return self._newton_steps(x0, fixed_vals, tol, counts)
+        finally:
+            total[0] += counts[0]
+            total[1] += time.perf_counter() - t0
+            self.factorizations = getattr(self, "factorizations", 0) + counts[1]
+
+    def _newton_steps(self, x0, fixed_vals, tol: float, counts: list):
         """Newton's method on the square system from ``x0`` with the fixed variables at
         ``fixed_vals``, reusing the last LU factorisation of the Jacobian (of this or an earlier
         solve) while it reduces the worst residual at least by ``NEWTON_CONTRACTION`` per step and
@@ -330,8 +341,7 @@ class InMemorySolver:
         from scipy.sparse import csc_matrix
         from scipy.sparse.linalg import splu
         from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
-        t0 = time.perf_counter()
-        nlp = self._nlp
+        nlp = self._nlp                                  # counts: residual evaluations, factorisations
         for arr in (nlp.primals_lb(), nlp.primals_ub()):
             arr.flags.writeable = True
             arr[self._fixed_idx] = fixed_vals
@@ -359,7 +369,6 @@ class InMemorySolver:
             keep = col >= 0
             self._jac_key, self._jac_keep, self._lu = key, keep, None
             self._jac_rc = (jac.row[keep], col[keep])
-        counts = [0, 0]                                  # steps, factorisations
 
         def resid(xx):
             nlp.set_primals(xx)
@@ -388,7 +397,8 @@ class InMemorySolver:
         r = worst(g)
         fresh = False                                    # is the factorisation the Jacobian at x?
         polished = False
-        while counts[0] < NEWTON_MAX_ITER:
+        limit = min(NEWTON_MAX_ITER, int(self.options.get("max_iter", NEWTON_MAX_ITER)))
+        while counts[0] < limit:
             if r <= NEWTON_TOL and (polished or r == 0.0):
                 break
             if self._lu is None:
@@ -406,6 +416,11 @@ class InMemorySolver:
                 lo = np.where(dx < 0, -NEWTON_TAU * (xf - flb) / dx, np.inf)
                 hi = np.where(dx > 0, NEWTON_TAU * (fub - xf) / dx, np.inf)
             alpha = min(1.0, float(np.min(lo, initial=np.inf)), float(np.min(hi, initial=np.inf)))
+            if alpha < NEWTON_MIN_STEP:                  # a bound blocks the step: IPOPT's barrier does better
+                if fresh or not factor(x):
+                    return None
+                fresh = True
+                continue
             need = NEWTON_CONTRACTION if not fresh else 1.0
             for _ in range(30 if fresh else 1):          # backtracking (fresh Jacobian) on the worst residual
                 xn = x.copy()
@@ -429,9 +444,6 @@ class InMemorySolver:
             fresh = False
         if r > NEWTON_TOL or r > tol:
             return None
-        total[0] += counts[0]
-        total[1] += time.perf_counter() - t0
-        self.factorizations = getattr(self, "factorizations", 0) + counts[1]
         return x, "Newton: converged", r
 
     def _attempt(self, x0, options: dict, where: str):
