@@ -104,12 +104,13 @@ SQUARE_OPTIONS = {"mumps_scaling": 0}
 
 # a square system is first solved by Newton's method on the equations (sparse LU of the Jacobian
 # of the free variables, the step cut to stay 1 % inside the bounds as IPOPT's fraction to the
-# boundary, and halved while it does not reduce the worst residual); IPOPT, with its fallbacks,
+# boundary, and halved while it does not reduce the worst residual; the factorisation is reused for
+# later steps of the same solve while each at least halves the worst residual); IPOPT, with its fallbacks,
 # takes over when Newton fails.  IPOPT on a square system with a constant objective takes the same
 # primal step (the Jacobian block decides it) but spends its extra iterations driving the barrier
-# parameter down; Newton stops once the worst residual is below NEWTON_TOL and one more (chord)
-# step has been taken, so its solution is at least as exact (benchmarks/issue18.csv, rows "IPOPT
-# only").  NEWTON = False restores IPOPT for every solve.
+# parameter down; Newton, once the worst residual is below NEWTON_TOL, keeps stepping while a step
+# halves it (down to rounding), so its solution is at least as exact (benchmarks/issue18.csv, rows
+# "IPOPT only").  NEWTON = False restores IPOPT for every solve.
 NEWTON = True
 NEWTON_TOL = 1e-10          # worst absolute residual (IPOPT's constr_viol_tol)
 NEWTON_MAX_ITER = 60        # residual evaluations (steps and step cuts); also at most IPOPT's max_iter
@@ -333,10 +334,10 @@ class InMemorySolver:
 
     def _newton_steps(self, x0, fixed_vals, tol: float, counts: list):
         """Newton's method on the square system from ``x0`` with the fixed variables at
-        ``fixed_vals``, reusing the last LU factorisation of the Jacobian (of this or an earlier
-        solve) while it reduces the worst residual at least by ``NEWTON_CONTRACTION`` per step and
-        refactorising otherwise: (x, message, max residual), or None when it does not converge
-        (IPOPT then starts from ``x0``)."""
+        ``fixed_vals``, reusing the LU factorisation of the Jacobian at an earlier iterate while it
+        reduces the worst residual at least by ``NEWTON_CONTRACTION`` per step and refactorising
+        otherwise: (x, message, max residual), or None when it does not converge (IPOPT then
+        starts from ``x0``)."""
         import numpy as np
         from scipy.sparse import csc_matrix
         from scipy.sparse.linalg import splu
@@ -395,12 +396,10 @@ class InMemorySolver:
         if g is None or g.size != free.size:
             return None
         r = worst(g)
-        fresh = False                                    # is the factorisation the Jacobian at x?
-        polished = False
+        self._lu = None                                  # each solve factorises at its own start: results do not
+        fresh = False                                    # depend on earlier solves (resume, --jobs); fresh: LU at x
         limit = min(NEWTON_MAX_ITER, int(self.options.get("max_iter", NEWTON_MAX_ITER)))
-        while counts[0] < limit:
-            if r <= NEWTON_TOL and (polished or r == 0.0):
-                break
+        while counts[0] < limit and r > 0.0:
             if self._lu is None:
                 if not factor(x):
                     return None
@@ -410,6 +409,15 @@ class InMemorySolver:
                 if fresh or not factor(x):
                     return None
                 fresh = True
+                continue
+            if r <= NEWTON_TOL:                          # converged: polish while a full step halves the residual
+                xn = x.copy()
+                xn[free] += dx
+                gn = resid(xn)
+                counts[0] += 1
+                if gn is None or worst(gn) > 0.5 * r:
+                    break
+                x, g, r, fresh = xn, gn, worst(gn), False
                 continue
             xf = x[free]
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -439,11 +447,12 @@ class InMemorySolver:
                     return None
                 fresh = True
                 continue
-            polished = r <= NEWTON_TOL                   # this step started from a converged point
             x, g, r = xn, gn, rn
             fresh = False
         if r > NEWTON_TOL or r > tol:
+            nlp.set_primals(x)
             return None
+        nlp.set_primals(x)
         return x, "Newton: converged", r
 
     def _attempt(self, x0, options: dict, where: str):
