@@ -162,10 +162,12 @@ def check_name_free(out: Path, sc: Scenario, start: int) -> None:
 # ----------------------------------------------------------------------------- one scenario
 
 
-def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=None) -> xr.Dataset:
+def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=None,
+            read_back: bool = True) -> xr.Dataset | None:
     """Run one scenario (a name under ``scenarios/`` or a path to a TOML file) into its store
     entry under ``out``; with ``resume``, reuse a current finished result or continue from its
-    last checkpoint. Returns the years ``start``..``end``."""
+    last checkpoint. Returns the years ``start``..``end`` as stored (None without ``read_back``:
+    callers that only need the stored entry skip reading it back)."""
     from .dynamics import DynamicRun
     sc = load_scenario(name)
     out = Path(out)
@@ -175,7 +177,7 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
         log.info("%s: reusing the stored result (key %s, solved to %d): no solve", sc.name, e.key[:12], e.last_year)
         if progress:
             progress(sc.name, end, "done (resumed, no solve)")
-        return _read(e.result).sel(year=slice(start, end))
+        return _read(e.result).sel(year=slice(start, end)) if read_back else None
     if resume and e.last_year is None:
         _say_why_not_reused(out, sc)
     base = base_x = None
@@ -216,7 +218,7 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
             except Exception:  # noqa: BLE001 - the original error is the one to report
                 log.debug("%s: could not checkpoint the years before the failure", sc.name, exc_info=True)
         raise
-    return _read(e.result).sel(year=slice(start, end))
+    return _read(e.result).sel(year=slice(start, end)) if read_back else None
 
 
 def _say_why_not_reused(out: Path, sc: Scenario) -> None:
@@ -306,7 +308,7 @@ def _worker(args) -> tuple[str, str | None]:
     def progress(n, y, status):
         q.put((n, y, status))
     try:
-        run_one(spec, start, end, Path(out), resume, progress)
+        run_one(spec, start, end, Path(out), resume, progress, read_back=False)
         return name, None
     except Exception as exc:  # noqa: BLE001 - reported per scenario, others go on
         msg = _failure(exc)
@@ -385,7 +387,7 @@ def _run_locked(files: dict[str, str], names: list[str], start: int, end: int, o
     failures: dict[str, str] = {}
     t0 = time.perf_counter()
     try:
-        run_one("baseline", start, end, out, resume, bar.update)
+        run_one("baseline", start, end, out, resume, bar.update, read_back=False)
     except (InputError, OSError):
         bar.close()
         raise
@@ -399,7 +401,7 @@ def _run_locked(files: dict[str, str], names: list[str], start: int, end: int, o
         else:
             for n in policies:
                 try:
-                    run_one(files[n], start, end, out, resume, bar.update)
+                    run_one(files[n], start, end, out, resume, bar.update, read_back=False)
                 except Exception as exc:  # noqa: BLE001 - reported per scenario, others go on
                     failures[n] = _failure(exc)
     finally:

@@ -465,7 +465,7 @@ def _run_todo(client, spec: SweepSpec, out: Path, todo: list[dict], end: int, pr
     log.info("sweep %s: %d to do", spec.name, len(todo))
     base = base_x = None
     if any(point_elasticities(p, spec.elasticity_file) is None for p in todo):
-        run_one("baseline", spec.start, end, out / "baseline", resume=True)
+        run_one("baseline", spec.start, end, out / "baseline", resume=True, read_back=False)
         base, base_x = load_baseline(out / "baseline", spec.start, end)
     t0 = time.perf_counter()
     if not todo:
