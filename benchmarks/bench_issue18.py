@@ -196,9 +196,9 @@ VARIANTS = {   # name -> what is switched off (the rows that justify each option
     "no Newton homotopy": {"newton_homotopy": 0},           # a failed Newton solve goes straight to IPOPT
     "no extrapolated start": {"no_extrapolation": True},
     # IPOPT's options, measured where IPOPT solves every year
-    "IPOPT only, exact Hessian": {"no_newton": True, "exact_hessian": True},
-    "IPOPT only, MUMPS scaling on": {"no_newton": True, "drop": ("mumps_scaling",)},
-    "IPOPT only, bound push 1e-8": {"no_newton": True, "add": {"bound_push": 1e-8, "bound_frac": 1e-8}},
+    "IPOPT only: exact Hessian": {"no_newton": True, "exact_hessian": True},
+    "IPOPT only: MUMPS scaling on": {"no_newton": True, "drop": ("mumps_scaling",)},
+    "IPOPT only: bound push 1e-8": {"no_newton": True, "add": {"bound_push": 1e-8, "bound_frac": 1e-8}},
 }
 
 
@@ -208,10 +208,16 @@ def solve_split(code: str, end: int, variants: list[str]) -> list[dict]:
     for scen in ("baseline", "S4"):
         for name in variants:
             ld = load()
-            res, ds, bxs = split_run(scen, end, VARIANTS[name], base, bx)
+            case = f"{scen} 2017-{end}, {name}"
+            try:
+                res, ds, bxs = split_run(scen, end, VARIANTS[name], base, bx)
+            except Exception as exc:  # noqa: BLE001 - an option that makes a year fail is a finding too
+                why = " ".join(str(exc).split())[:160]
+                rows.append(row("solve", code, case, "failed", 1, "1", why, ld=ld))
+                print(case, "FAILED", why, flush=True)
+                continue
             if scen == "baseline" and name == variants[0]:
                 keep = (ds, bxs)
-            case = f"{scen} 2017-{end}, {name}"
             rows += [row("solve", code, case, k, v, "ms" if k.endswith("_ms") else "1", ld=ld) for k, v in res.items()]
             print(case, res, flush=True)
         base, bx = keep
@@ -249,7 +255,8 @@ def sweeps(code: str) -> list[dict]:
 # ----------------------------------------------------------------------------- scaling
 
 def resized_sam(n_target: int):
-    """(SAM, CO2, process CO2, sector groups) with about ``n_target`` sectors: non-energy sectors
+    """(SAM, CO2, process CO2, sector groups, consumption categories or None for the shipped ones)
+    with about ``n_target`` sectors: non-energy sectors
     merged in SAM order (fewer) or each split into equal-valued parts (more); energy sectors kept."""
     import numpy as np
     import pandas as pd
@@ -277,7 +284,7 @@ def resized_sam(n_target: int):
         co2b = co2.T.groupby(lambda c: smap.get(c, c)).sum().T        # rows: fuels (energy, kept)
         keep = [s for s in sectors if smap[s] == s]
         co2b = co2b[keep + [c for c in co2.columns if c not in sectors]]
-        return S2, co2b, proc.groupby(lambda r: smap[r]).sum().loc[keep], groups
+        return S2, co2b, proc.groupby(lambda r: smap[r]).sum().loc[keep], groups, None
     # split: plain sector s into k parts with equal shares (the first keeps the code)
     k_of = {s: 1 for s in plain}
     extra = want - len(plain)
@@ -314,7 +321,10 @@ def resized_sam(n_target: int):
     procb = pd.Series(Ms.to_numpy() @ proc.reindex(sectors).fillna(0.0).to_numpy(), index=sec2)
     g2 = pd.concat([groups, pd.Series({p: groups[s] for s, parts in names.items() for p in parts[1:]})])
     g2.attrs = groups.attrs
-    return S2, co2b, procb, g2
+    cats = C.load_consumption_categories()               # a part consumes in its sector's category
+    c2 = pd.concat([cats, pd.Series({p: cats[s] for s, parts in names.items() for p in parts[1:] if s in cats.index})])
+    c2.attrs = cats.attrs
+    return S2, co2b, procb, g2, c2
 
 
 def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
@@ -324,8 +334,8 @@ def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
     import cge
     rows = []
     for n in sizes:
-        S, co2, proc, groups = resized_sam(n)
-        cal = C.calibrate(S, None, co2, proc, groups)
+        S, co2, proc, groups, cats = resized_sam(n)
+        cal = C.calibrate(S, None, co2, proc, groups, categories=cats)
         ld = load()
         model = cge.Model(cal)
         model.solve(0.0)
@@ -381,19 +391,18 @@ def main() -> None:
     import cge  # noqa: F401  (sets PYOMO_CONFIG_DIR)
     rows = []
     variants = a.variants.split(",")
-    if "full" in sections:
-        rows += full(a.label, (2,) if a.json else (1, 2))
-    if "solve" in sections:
-        rows += solve_split(a.label, a.end, variants)
-    if "sweep" in sections:
-        rows += sweeps(a.label)
-    if "scaling" in sections:
-        rows += scaling(a.label)
+    steps = {"full": lambda: full(a.label, (2,) if a.json else (1, 2)), "solve": lambda: solve_split(a.label, a.end, variants),
+             "sweep": lambda: sweeps(a.label), "scaling": lambda: scaling(a.label)}
+    for name, step in steps.items():
+        if name not in sections:
+            continue
+        new = step()
+        rows += new
+        if not a.json:
+            write(new, {name}, a.label)          # each section as soon as it is measured
     if a.json:
         for r in rows:
             print(json.dumps(r))
-        return
-    write(rows, sections, a.label)
 
 
 if __name__ == "__main__":

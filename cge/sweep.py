@@ -51,9 +51,10 @@ SCHEDULER_TIMEOUT = "10s"     # connecting to --scheduler
 LOOPBACK = "127.0.0.1"
 # local workers are forked from this process (where fork exists): they start with its imports, its
 # calibration and the model it built (e.g. for the baseline), instead of importing and building
-# again (benchmarks/issue18.csv: 8 price points on 2 workers in 21.7 instead of 32.0 s under load);
-# "spawn" restores Dask's default
-LOCAL_WORKER_START = "fork"
+# again (8 price points on 2 workers in 21.7 instead of 32.0 s, both under load 2.5); Python may
+# print "Exception ignored in _after_fork" from a worker (the parent has Dask's threads): harmless.
+# $CGE_SWEEP_WORKER_START=spawn (or LOCAL_WORKER_START = "spawn") restores Dask's default
+LOCAL_WORKER_START = os.environ.get("CGE_SWEEP_WORKER_START", "fork")
 
 
 class SweepFailed(RuntimeError):
