@@ -4,7 +4,8 @@ Layout under ``--out`` (default ``results/``):
 
 * ``store/<name>-<key16>/``  one scenario's run, keyed by a hash of everything that determines
   it (see :mod:`cge.store`): ``result.nc`` (checkpointed every ``CHECKPOINT_SECONDS`` seconds of
-  solving, at the end and, when a year fails, with the years before it), ``state.npz`` (every field of :class:`~cge.dynamics.YearState`, for ``--resume``),
+  solving, at the end and, when a year fails, with the years before it), ``state.npz`` (every
+  field of :class:`~cge.dynamics.YearState`, for ``--resume``),
   ``baseline_x.npz`` (the baseline's solution of every year: policy warm starts), ``entry.json``;
 * ``results.nc``  every finished scenario of the folder whose key is current (dims scenario,
   year, sector, tech), for the requested horizon;

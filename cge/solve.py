@@ -116,7 +116,8 @@ NEWTON_TOL = 1e-10          # worst absolute residual (IPOPT's constr_viol_tol)
 NEWTON_MAX_ITER = 60        # residual evaluations (steps and step cuts); also at most IPOPT's max_iter
 NEWTON_TAU = 0.99           # fraction to the boundary (IPOPT's tau_min)
 NEWTON_MIN_STEP = 1e-2      # a shorter step (blocked by a bound) hands the solve to IPOPT
-NEWTON_HOMOTOPY_STEPS = 2   # when Newton fails: in 2 equal steps of the fixed values (first policy years: 0.2 instead of 0.65 s by IPOPT), then IPOPT
+NEWTON_HOMOTOPY_STEPS = 2   # when Newton fails: in this many equal steps of the fixed values, then IPOPT
+                            # (first policy years: 0.2 instead of 0.65 s by IPOPT)
 NEWTON_CONTRACTION = 0.5    # a step on an older factorisation must at least halve the worst residual
 
 
@@ -259,7 +260,7 @@ class InMemorySolver:
             [self._last_fixed.get(id(v), t) for v, t in zip(self._fixed, target)], dtype=float)
         if self.square and NEWTON:
             ok = self._newton(x0, target, tol, total)
-            if ok is None and last is not None and NEWTON_HOMOTOPY_STEPS > 0:   # Newton in equal steps of the fixed values
+            if ok is None and last is not None and NEWTON_HOMOTOPY_STEPS > 0:   # in equal steps of the fixed values
                 x = x0
                 for k in range(1, NEWTON_HOMOTOPY_STEPS + 1):
                     step = self._newton(x, last + k / NEWTON_HOMOTOPY_STEPS * (target - last), tol, total)
@@ -392,7 +393,8 @@ class InMemorySolver:
         def factor(xx):
             nlp.set_primals(xx)
             try:
-                J = csc_matrix((nlp.evaluate_jacobian().data[self._jac_keep], self._jac_rc), shape=(free.size, free.size))
+                J = csc_matrix((nlp.evaluate_jacobian().data[self._jac_keep], self._jac_rc),
+                               shape=(free.size, free.size))
                 self._lu = splu(J)
             except (RuntimeError, PyNumeroEvaluationError, ArithmeticError, ValueError):
                 self._lu = None                          # singular Jacobian: IPOPT takes over
