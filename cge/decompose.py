@@ -33,27 +33,33 @@ def _logmean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _sources(d: xr.Dataset, gen: list[str]) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
     """(CO2, factors) of every source of one state (one scenario and year)."""
-    y = float(d.gdp)
-    r = float(d.ares) if "ares" in d else 1.0
-    out = []
     names = [str(j) for j in d.sector.values]
     p = d.co2_process.to_numpy()
-    comb, x, e = d.co2_sector.to_numpy() - p, d.output.to_numpy(), d.fossil_use.to_numpy()   # numpy: not a pandas lookup per sector
-    is_gen = np.array([j in gen for j in names], dtype=bool)
-    for k in range(len(names)):
+    g = float(d.generation.sum()) if "generation" in d else None
+    return _sources_of(float(d.gdp), float(d.ares) if "ares" in d else 1.0, np.array([j in gen for j in names], dtype=bool),
+                       p, d.co2_sector.to_numpy() - p, d.output.to_numpy(), d.fossil_use.to_numpy(), g,
+                       float(d.co2_household), bool(gen))
+
+
+def _sources_of(y: float, r: float, is_gen: np.ndarray, p: np.ndarray, comb: np.ndarray, x: np.ndarray,
+                e: np.ndarray, g: float | None, h: float, has_gen: bool) -> list:
+    """:func:`_sources` from one state's numbers: real GDP ``y``, residual index ``r``, power
+    sectors ``is_gen``, process and combustion CO2, output, fossil use by sector, generation ``g``
+    (None: output of the power sectors instead) and household CO2 ``h``."""
+    out = []
+    for k in range(len(comb)):
         if is_gen[k] or comb[k] <= 0:
             continue
         out.append((comb[k], {"scale": y, "structure": x[k] / y, "energy_intensity": e[k] / x[k],
                               "fuel_mix": comb[k] / (r * e[k]), "residual": r}))
-    if gen:
-        g = float(d.generation.sum()) if "generation" in d else float(x[is_gen].sum())
+    if has_gen:
+        g = g if g is not None else float(x[is_gen].sum())
         cp = float(comb[is_gen].sum())
         if cp > 0:
             out.append((cp, {"scale": y, "structure": g / y, "power_mix": cp / (r * g), "residual": r}))
-    for k in range(len(names)):
+    for k in range(len(p)):
         if p[k] > 0:
             out.append((p[k], {"scale": y, "structure": x[k] / y, "process": p[k] / (r * x[k]), "residual": r}))
-    h = float(d.co2_household)
     if h > 0:
         out.append((h, {"scale": y, "energy_intensity": h / (r * y), "residual": r}))
     return out
@@ -99,15 +105,20 @@ def co2_decomposition(ds: xr.Dataset) -> xr.DataArray:
     gen = [str(g) for g in ds.gen.values] if "gen" in ds.coords else []
     years = [int(y) for y in ds.year.values]
     data = np.zeros((ds.sizes["scenario"], len(years), len(FACTORS)))
-    sub = ds[[v for v in NEEDS if v in ds]].load()  # selecting a state from every variable costs ~10x more
-    co2 = sub.co2.transpose("scenario", "year").to_numpy()
+    arr = {v: ds[v].transpose("scenario", "year", ...).to_numpy() for v in NEEDS if v in ds}   # numpy, not a selection per state
+    co2 = arr["co2"]
     scen = list(ds.scenario.values)
     base = scen.index("baseline")
+    is_gen = np.array([str(j) in gen for j in ds.sector.values], dtype=bool)
     sources: dict = {}                              # each state's sources once (a baseline year is the reference of every scenario)
 
     def src(a: int, b: int) -> list:
         if (a, b) not in sources:
-            sources[(a, b)] = _sources(sub.isel(scenario=a, year=b), gen)
+            p = arr["co2_process"][a, b]
+            g = float(np.nansum(arr["generation"][a, b])) if "generation" in arr else None   # as xarray's sum
+            sources[(a, b)] = _sources_of(float(arr["gdp"][a, b]), float(arr["ares"][a, b]) if "ares" in arr else 1.0,
+                                          is_gen, p, arr["co2_sector"][a, b] - p, arr["output"][a, b],
+                                          arr["fossil_use"][a, b], g, float(arr["co2_household"][a, b]), bool(gen))
         return sources[(a, b)]
     for a, sc in enumerate(scen):                  # the pairs of :func:`reference_pairs`
         for b in range(len(years)):
