@@ -170,6 +170,18 @@ def is_square(nlp, m: pyo.ConcreteModel) -> bool:
     return const and eq and free == nlp.n_constraints()
 
 
+def _in_steps(attempt, x0, last, target, n: int):
+    """Continuation: ``attempt(x, fixed_values)`` in ``n`` equal steps of the fixed values from ``last``
+    to ``target``, each from the previous step's solution; the last step's result, or None."""
+    x, step = x0, None
+    for k in range(1, n + 1):
+        step = attempt(x, last + k / n * (target - last))
+        if step is None:
+            return None
+        x = step[0]
+    return step
+
+
 class InMemorySolver:
     """Repeated solves of one model without rewriting the NL file (PyNumero + cyipopt).
 
@@ -203,11 +215,7 @@ class InMemorySolver:
             arr.flags.writeable = False
         self._fixed = [v for v in self._vars if v.fixed]
         self._fixed_idx = nlp.get_primal_indices(self._fixed)
-        vals = np.array([v.value for v in self._fixed], dtype=float)
-        for arr in (nlp.primals_lb(), nlp.primals_ub()):
-            arr.flags.writeable = True
-            arr[self._fixed_idx] = vals
-            arr.flags.writeable = False
+        self._pin(np.array([v.value for v in self._fixed], dtype=float))
         self.square = is_square(nlp, self.m)
         self._last_fixed = None
 
@@ -260,28 +268,14 @@ class InMemorySolver:
             [self._last_fixed.get(id(v), t) for v, t in zip(self._fixed, target)], dtype=float)
         if self.square and NEWTON:
             ok = self._newton(x0, target, tol, total)
-            if ok is None and last is not None and NEWTON_HOMOTOPY_STEPS > 0:   # in equal steps of the fixed values
-                x = x0
-                for k in range(1, NEWTON_HOMOTOPY_STEPS + 1):
-                    step = self._newton(x, last + k / NEWTON_HOMOTOPY_STEPS * (target - last), tol, total)
-                    if step is None:
-                        break
-                    x = step[0]
-                else:
-                    ok = step
+            if ok is None and last is not None and NEWTON_HOMOTOPY_STEPS > 0:
+                ok = _in_steps(lambda x, f: self._newton(x, f, tol, total), x0, last, target, NEWTON_HOMOTOPY_STEPS)
         if ok is None:
             ok = self._run(x0, target, self.options, where, tol, fails, total)
         if ok is None and last is not None:
             for n in HOMOTOPY_STEPS:                     # continuation: n equal steps of the fixed values
-                x = x0
-                for k in range(1, n + 1):
-                    step = self._run(x, last + k / n * (target - last),
-                                     self.options, where, tol, fails, total)
-                    if step is None:
-                        break
-                    x = step[0]
-                else:
-                    ok = step
+                ok = _in_steps(lambda x, f: self._run(x, f, self.options, where, tol, fails, total), x0, last, target, n)
+                if ok is not None:
                     break
         if ok is None:
             fb = {**self.options, **FALLBACK_OPTIONS, "max_iter": FALLBACK_ITER_FACTOR * self.options["max_iter"]}
@@ -297,6 +291,13 @@ class InMemorySolver:
         self._last_fixed = {id(v): float(t) for v, t in zip(self._fixed, target)}
         return SolveInfo("ok" if not fails else "ok (after a failed attempt)", msg, total[0], total[1], maxr)
 
+    def _pin(self, fixed_vals) -> None:
+        """Hold the fixed variables at ``fixed_vals`` in the compiled NLP (as equal bounds)."""
+        for arr in (self._nlp.primals_lb(), self._nlp.primals_ub()):
+            arr.flags.writeable = True
+            arr[self._fixed_idx] = fixed_vals
+            arr.flags.writeable = False
+
     def note_fixed(self) -> None:
         """Take the current values of the fixed variables as the last solution's (the start of the
         homotopy of the next solve), e.g. after loading a solution computed elsewhere."""
@@ -310,10 +311,7 @@ class InMemorySolver:
         None (the failure is appended to ``fails``; the last iterate is left in the model)."""
         import numpy as np
         nlp = self._nlp
-        for arr in (nlp.primals_lb(), nlp.primals_ub()):
-            arr.flags.writeable = True
-            arr[self._fixed_idx] = fixed_vals
-            arr.flags.writeable = False
+        self._pin(fixed_vals)
         x0 = x0.copy()
         x0[self._fixed_idx] = fixed_vals
         x, status, msg, it, secs = self._attempt(x0, options, where)
@@ -354,10 +352,7 @@ class InMemorySolver:
         from scipy.sparse.linalg import splu
         from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
         nlp = self._nlp                                  # counts: residual evaluations, factorisations
-        for arr in (nlp.primals_lb(), nlp.primals_ub()):
-            arr.flags.writeable = True
-            arr[self._fixed_idx] = fixed_vals
-            arr.flags.writeable = False
+        self._pin(fixed_vals)
         lb, ub = nlp.primals_lb(), nlp.primals_ub()
         free = np.flatnonzero(lb != ub)
         x = x0.copy()
