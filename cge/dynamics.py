@@ -66,32 +66,23 @@ EXTRAPOLATE = True
 def return_elasticities(model: Model, gen: list[str], sectors: list[str], inv0: pd.Series) -> np.ndarray:
     """Elasticities d ln(RK_i / PINV) / d ln KG_j (generation technologies i, j) of the rates of
     return to installed capacity at the current solution, everything the closure fixes held: the
-    implicit-function theorem on the compiled equations, dx = -J^-1 (dF/dKG) dKG with J the Jacobian
-    of the free variables (one sparse LU).  It is the model's own response within the year: the
-    grid's demand, the other technologies' prices and utilisation, idle capacity.  ``PINV`` is the
-    price index of investment goods of :meth:`DynamicRun.next_capital`.  NaN when the Jacobian is
-    singular (e.g. no carbon revenue, where the recycling share is undetermined)."""
-    from scipy.sparse.linalg import splu
+    implicit-function theorem on the compiled equations (:meth:`~cge.solve.InMemorySolver.sensitivities`,
+    one sparse LU).  It is the model's own response within the year: the grid's demand, the other
+    technologies' prices and utilisation, idle capacity.  ``PINV`` is the price index of investment
+    goods of :meth:`DynamicRun.next_capital`.  NaN when the Jacobian is singular (e.g. no carbon
+    revenue, where the recycling share is undetermined)."""
     m = model.m
-    nlp = model.solver._nlp                 # every variable of the equations; fixed ones have lb == ub
-    if nlp is None:
-        model.solver._compile()
-        nlp = model.solver._nlp
-    x = np.array([v.value for v in nlp.get_pyomo_variables()], dtype=float)
-    nlp.set_primals(x)
-    jac = nlp.evaluate_jacobian().tocsc()
-    free = np.flatnonzero(nlp.primals_lb() != nlp.primals_ub())
-    kg = nlp.get_primal_indices([m.KG[t] for t in gen])
-    try:
-        dx = -splu(jac[:, free]).solve(jac[:, kg].toarray() * x[kg])      # per unit of d ln KG
-    except RuntimeError:                    # exactly singular
+    kg = [m.KG[t] for t in gen]
+    rk = [m.RK[t] for t in gen]
+    pa = [m.PA[i] for i in sectors]
+    d = model.solver.sensitivities(rk + pa, kg)
+    if d is None:
         return np.full((len(gen), len(gen)), np.nan)
-    d = np.zeros((len(x), len(gen)))
-    d[free] = dx
-    rk = nlp.get_primal_indices([m.RK[t] for t in gen])
-    pa = nlp.get_primal_indices([m.PA[i] for i in sectors])
+    d = d * np.array([v.value for v in kg], dtype=float)[None, :]          # per unit of d ln KG
+    x_rk = np.array([v.value for v in rk], dtype=float)
+    x_pa = np.array([v.value for v in pa], dtype=float)
     w = inv0.reindex(sectors).to_numpy(float)
-    return d[rk] / x[rk][:, None] - (w @ d[pa])[None, :] / float(w @ x[pa])
+    return d[:len(gen)] / x_rk[:, None] - (w @ d[len(gen):])[None, :] / float(w @ x_pa)
 
 
 class ScenarioFailed(RuntimeError):
