@@ -77,6 +77,9 @@ class Accounts:
         gdp_n = absorb_n + exp_n - imp_n
         lab = self.lab0 * float(m.W.value) * float(m.LS.value)
         cap = self.cap0 * v([m.RK[j] for j in S]) * v([m.KU[j] for j in S])
+        if hasattr(m, "VJ"):                    # old (putty-clay) capital's rent
+            old = {j: float(pyo.value(m.OLDINC[j])) for j in m.VJ}
+            cap = cap + np.array([old.get(j, 0.0) for j in S])
         ptax = float(sum(pyo.value(m.TPADJ * m.tp[j]) * pyo.value(m.PX[j]) * pyo.value(m.XP[j]) * x0
                          for j, x0 in zip(S, self.xp0)))
         indirect = ptax + float(pyo.value(m.TARREV)) + float(m.CREV.value)
