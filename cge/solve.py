@@ -13,7 +13,7 @@ point_pyomo_at_asl()      # Pyomo may have been imported before cge: make the AS
 # second attempt when the first one fails (from the same start): adaptive barrier, 5x the iterations
 FALLBACK_OPTIONS = {"mu_strategy": "adaptive"}
 FALLBACK_ITER_FACTOR = 5
-HOMOTOPY_STEPS = (2, 4)    # after a failure: continue in 2, then 4 equal steps of the exogenous values
+HOMOTOPY_STEPS = (2, 4, 8, 16)
 
 IPOPT_OPTIONS = {            # every IPOPT option in one place
     "tol": 1e-10,
