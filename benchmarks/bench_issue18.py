@@ -3,11 +3,13 @@
 Sections (``--only`` runs some of them; rows of the others already in the CSV are kept):
 
 * ``full``    ``cge run --scenarios all`` 2017-2060 with ``--jobs 1`` and ``--jobs 2`` in the same
-  benchmark: wall time, solves, IPOPT iterations, peak RSS of the largest process;
-* ``solve``   time per solve split into IPOPT (its own work, MUMPS included), NLP callbacks
-  (constraints, Jacobian, Hessian through PyNumero and the ASL) and Python (warm start,
-  recording, capital rule), for the baseline 2017-2060 and S4, with each solver option of
-  issue 18 switched off in turn (the rows that justify it);
+  benchmark: wall time, solves, iterations (Newton's residual evaluations or IPOPT's), peak RSS
+  of the largest process; and the peak RSS of one process running S1 to 2025 and to 2060;
+* ``solve``   time per solve split into the solver's own work (``ipopt_ms``: IPOPT with MUMPS, or
+  Newton's sparse LU and steps), NLP callbacks (constraints, Jacobian, Hessian through PyNumero
+  and the ASL) and Python (warm start, recording, capital rule), for the baseline 2017-2060 and
+  S4, with each solver option of issue 18 switched off in turn (the rows that justify it; IPOPT's
+  own options measured with Newton off, where IPOPT solves every year);
 * ``sweep``   runs per minute of an 8-point price grid (full runs 2017-2060, shared baseline)
   with 1 and 2 Dask workers;
 * ``scaling`` a static warm re-solve (carbon price 25 -> 50 -> ... -> 150 yuan/t) on SAMs of 35,
@@ -79,32 +81,64 @@ def full(code: str, jobs_list=(1, 2)) -> list[dict]:
                  row("full", code, case, "peak_rss_largest_process", peak, "MiB",
                      "max over child processes so far" if before else "", ld=ld)]
         print(rows[-6:], flush=True)
+    for end in (2025, 2060):          # peak memory of one process against the horizon
+        with tempfile.TemporaryDirectory() as tmp:
+            ld = load()
+            probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+                     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            out = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "cge", "run", "--scenarios", "S1",
+                                  "--end", str(end), "--jobs", "1", "--out", tmp, "--quiet"],
+                                 check=True, capture_output=True, text=True)
+        rows.append(row("full", code, f"cge run --scenarios S1 --end {end} --jobs 1", "peak_rss", int(out.stdout.split()[-1]) / 1024,
+                        "MiB", "one process: baseline then S1", ld=ld))
+        print(rows[-1], flush=True)
     return rows
 
 
 # ----------------------------------------------------------------------------- per-solve split
 
 class _Timer:
-    """Time spent in the NLP callbacks of the problem class IPOPT calls."""
+    """Time spent in the NLP callbacks: those of the problem class IPOPT calls, or PyNumero's
+    constraint and Jacobian evaluations Newton's method calls (the outermost call only)."""
+
+    NLP_METHODS = ("evaluate_constraints", "evaluate_jacobian")
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.depth = 0
+
+    def _timed(self, orig):
+        timer = self
+
+        def f(obj, *a, **k):
+            timer.depth += 1
+            t = time.perf_counter()
+            try:
+                return orig(obj, *a, **k)
+            finally:
+                timer.depth -= 1
+                if timer.depth == 0:
+                    timer.seconds += time.perf_counter() - t
+        return f
 
     def wrap(self, cls):
-        timer = self
         names = ("objective", "gradient", "constraints", "jacobian", "hessian", "jacobianstructure", "hessianstructure")
+        return type(f"Timed{cls.__name__}", (cls,), {n: self._timed(getattr(cls, n)) for n in names})
 
-        def timed(name):
-            orig = getattr(cls, name)
+    def patch_nlp(self):
+        """Time PyNumero's evaluations (Newton's callbacks); returns a function that undoes it."""
+        from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+        saved = {n: PyomoNLP.__dict__.get(n) for n in self.NLP_METHODS}
+        for n in self.NLP_METHODS:
+            setattr(PyomoNLP, n, self._timed(getattr(PyomoNLP, n)))
 
-            def f(self, *a):
-                t = time.perf_counter()
-                try:
-                    return orig(self, *a)
-                finally:
-                    timer.seconds += time.perf_counter() - t
-            return f
-        return type(f"Timed{cls.__name__}", (cls,), {n: timed(n) for n in names})
+        def undo():
+            for n, f in saved.items():
+                if f is None:
+                    delattr(PyomoNLP, n)
+                else:
+                    setattr(PyomoNLP, n, f)
+        return undo
 
 
 def split_run(scenario: str, end: int, variant: dict, base=None, bx=None):
@@ -114,9 +148,15 @@ def split_run(scenario: str, end: int, variant: dict, base=None, bx=None):
     from cge.scenarios import load_scenario
     timer = _Timer()
     orig_unscaled = solve._unscaled
-    saved = {k: getattr(solve, k) for k in ("SQUARE_OPTIONS", "_zero_hessian") if hasattr(solve, k)}
+    saved = {k: getattr(solve, k) for k in ("SQUARE_OPTIONS", "_zero_hessian", "NEWTON", "NEWTON_HOMOTOPY_STEPS")
+             if hasattr(solve, k)}
     saved_ext = getattr(dynamics, "EXTRAPOLATE", None)
+    undo = timer.patch_nlp() if hasattr(solve, "NEWTON") else (lambda: None)
     try:
+        if variant.get("no_newton") and hasattr(solve, "NEWTON"):
+            solve.NEWTON = False
+        if "newton_homotopy" in variant and hasattr(solve, "NEWTON_HOMOTOPY_STEPS"):
+            solve.NEWTON_HOMOTOPY_STEPS = variant["newton_homotopy"]
         if hasattr(solve, "SQUARE_OPTIONS"):
             solve.SQUARE_OPTIONS = {**{k: v for k, v in solve.SQUARE_OPTIONS.items() if k not in variant.get("drop", ())},
                                     **variant.get("add", {})}
@@ -135,6 +175,7 @@ def split_run(scenario: str, end: int, variant: dict, base=None, bx=None):
         ds = run.run(range(2017, end + 1), on_year=lambda r, st: bxs.__setitem__(st.year, st.x))
         wall = time.perf_counter() - t0
     finally:
+        undo()
         solve._unscaled = orig_unscaled
         for k, v in saved.items():
             setattr(solve, k, v)
@@ -151,10 +192,13 @@ def split_run(scenario: str, end: int, variant: dict, base=None, bx=None):
 
 VARIANTS = {   # name -> what is switched off (the rows that justify each option)
     "all options": {},
-    "exact Hessian": {"exact_hessian": True},
-    "MUMPS scaling on": {"drop": ("mumps_scaling",)},
-    "bound push 1e-8": {"add": {"bound_push": 1e-8, "bound_frac": 1e-8}},
+    "IPOPT only": {"no_newton": True},                     # Newton's method off: every solve by IPOPT
+    "no Newton homotopy": {"newton_homotopy": 0},           # a failed Newton solve goes straight to IPOPT
     "no extrapolated start": {"no_extrapolation": True},
+    # IPOPT's options, measured where IPOPT solves every year
+    "IPOPT only: exact Hessian": {"no_newton": True, "exact_hessian": True},
+    "IPOPT only: MUMPS scaling on": {"no_newton": True, "drop": ("mumps_scaling",)},
+    "IPOPT only: bound push 1e-8": {"no_newton": True, "add": {"bound_push": 1e-8, "bound_frac": 1e-8}},
 }
 
 
@@ -164,10 +208,16 @@ def solve_split(code: str, end: int, variants: list[str]) -> list[dict]:
     for scen in ("baseline", "S4"):
         for name in variants:
             ld = load()
-            res, ds, bxs = split_run(scen, end, VARIANTS[name], base, bx)
+            case = f"{scen} 2017-{end}, {name}"
+            try:
+                res, ds, bxs = split_run(scen, end, VARIANTS[name], base, bx)
+            except Exception as exc:  # noqa: BLE001 - an option that makes a year fail is a finding too
+                why = " ".join(str(exc).split())[:160]
+                rows.append(row("solve", code, case, "failed", 1, "1", why, ld=ld))
+                print(case, "FAILED", why, flush=True)
+                continue
             if scen == "baseline" and name == variants[0]:
                 keep = (ds, bxs)
-            case = f"{scen} 2017-{end}, {name}"
             rows += [row("solve", code, case, k, v, "ms" if k.endswith("_ms") else "1", ld=ld) for k, v in res.items()]
             print(case, res, flush=True)
         base, bx = keep
@@ -205,7 +255,8 @@ def sweeps(code: str) -> list[dict]:
 # ----------------------------------------------------------------------------- scaling
 
 def resized_sam(n_target: int):
-    """(SAM, CO2, process CO2, sector groups) with about ``n_target`` sectors: non-energy sectors
+    """(SAM, CO2, process CO2, sector groups, consumption categories or None for the shipped ones)
+    with about ``n_target`` sectors: non-energy sectors
     merged in SAM order (fewer) or each split into equal-valued parts (more); energy sectors kept."""
     import numpy as np
     import pandas as pd
@@ -233,7 +284,7 @@ def resized_sam(n_target: int):
         co2b = co2.T.groupby(lambda c: smap.get(c, c)).sum().T        # rows: fuels (energy, kept)
         keep = [s for s in sectors if smap[s] == s]
         co2b = co2b[keep + [c for c in co2.columns if c not in sectors]]
-        return S2, co2b, proc.groupby(lambda r: smap[r]).sum().loc[keep], groups
+        return S2, co2b, proc.groupby(lambda r: smap[r]).sum().loc[keep], groups, None
     # split: plain sector s into k parts with equal shares (the first keeps the code)
     k_of = {s: 1 for s in plain}
     extra = want - len(plain)
@@ -270,7 +321,10 @@ def resized_sam(n_target: int):
     procb = pd.Series(Ms.to_numpy() @ proc.reindex(sectors).fillna(0.0).to_numpy(), index=sec2)
     g2 = pd.concat([groups, pd.Series({p: groups[s] for s, parts in names.items() for p in parts[1:]})])
     g2.attrs = groups.attrs
-    return S2, co2b, procb, g2
+    cats = C.load_consumption_categories()               # a part consumes in its sector's category
+    c2 = pd.concat([cats, pd.Series({p: cats[s] for s, parts in names.items() for p in parts[1:] if s in cats.index})])
+    c2.attrs = cats.attrs
+    return S2, co2b, procb, g2, c2
 
 
 def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
@@ -280,8 +334,8 @@ def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
     import cge
     rows = []
     for n in sizes:
-        S, co2, proc, groups = resized_sam(n)
-        cal = C.calibrate(S, None, co2, proc, groups)
+        S, co2, proc, groups, cats = resized_sam(n)
+        cal = C.calibrate(S, None, co2, proc, groups, categories=cats)
         ld = load()
         model = cge.Model(cal)
         model.solve(0.0)
@@ -337,19 +391,18 @@ def main() -> None:
     import cge  # noqa: F401  (sets PYOMO_CONFIG_DIR)
     rows = []
     variants = a.variants.split(",")
-    if "full" in sections:
-        rows += full(a.label, (2,) if a.json else (1, 2))
-    if "solve" in sections:
-        rows += solve_split(a.label, a.end, variants)
-    if "sweep" in sections:
-        rows += sweeps(a.label)
-    if "scaling" in sections:
-        rows += scaling(a.label)
+    steps = {"full": lambda: full(a.label, (2,) if a.json else (1, 2)), "solve": lambda: solve_split(a.label, a.end, variants),
+             "sweep": lambda: sweeps(a.label), "scaling": lambda: scaling(a.label)}
+    for name, step in steps.items():
+        if name not in sections:
+            continue
+        new = step()
+        rows += new
+        if not a.json:
+            write(new, {name}, a.label)          # each section as soon as it is measured
     if a.json:
         for r in rows:
             print(json.dumps(r))
-        return
-    write(rows, sections, a.label)
 
 
 if __name__ == "__main__":

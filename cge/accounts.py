@@ -58,31 +58,40 @@ class Accounts:
         self.lab0 = float(cal.lab0.sum())
         self.cap0 = cal.cap0.reindex(S).to_numpy(dtype=float)
         self.xp0 = cal.xp0.reindex(S).to_numpy(dtype=float)
+        from .fasteval import Compiled
+        parts = {"c": [m.C[f] for f in self.cf], "pu": [m.PU[f] for f in self.cf], "pa": [m.PA[i] for i in S],
+                 "qg": [m.QG[i] for i in S], "qinv": [m.QINV[i] for i in S],
+                 "xe": [m.XE[i] for i in self.ex], "pwe": [m.PWE[i] for i in self.ex],
+                 "xm": [m.XM[i] for i in self.im], "pwm": [m.PWM[i] for i in self.im],
+                 "rk": [m.RK[j] for j in S], "ku": [m.KU[j] for j in S],
+                 "tp": [m.TPADJ * m.tp[j] for j in S], "px": [m.PX[j] for j in S], "xp": [m.XP[j] for j in S],
+                 "tarrev": [m.TARREV]}
+        self._expr = Compiled([e for es in parts.values() for e in es])    # every value below, evaluated together
+        ends = np.cumsum([len(es) for es in parts.values()])
+        self._slices = {k: slice(int(b - len(es)), int(b)) for (k, es), b in zip(parts.items(), ends)}
 
     def __call__(self) -> dict[str, float | np.ndarray]:
-        m, S = self.m, self.S
-        v = lambda xs: np.fromiter((pyo.value(x) for x in xs), dtype=float, count=len(xs))
-        c = v([m.C[f] for f in self.cf])
-        pu = v([m.PU[f] for f in self.cf])
-        pa = v([m.PA[i] for i in S])
-        qg, qinv = v([m.QG[i] for i in S]), v([m.QINV[i] for i in S])
+        m = self.m
+        e = self._expr()
+        v = {k: e[sl] for k, sl in self._slices.items()}
+        c, pu, pa = v["c"], v["pu"], v["pa"]
+        qg, qinv = v["qg"], v["qinv"]
         stk = float(m.STK.value)
         er = float(m.ER.value)
-        xe, pwe = v([m.XE[i] for i in self.ex]), v([m.PWE[i] for i in self.ex])
-        xm, pwm = v([m.XM[i] for i in self.im]), v([m.PWM[i] for i in self.im])
+        xe, pwe = v["xe"], v["pwe"]
+        xm, pwm = v["xm"], v["pwm"]
         absorb_n = float(pu * c @ self.hh0 + pa @ (qg * self.gov0 + qinv * self.inv0 + stk * self.stk0))
         absorb_r = float(c @ self.hh0 + qg @ self.gov0 + qinv @ self.inv0 + stk * self.stk0.sum())
         exp_n, imp_n = float(er * pwe * xe @ self.exp0), float(er * pwm * xm @ self.imp0)
         exp_r, imp_r = float(xe @ self.exp0), float(xm @ self.imp0)
         gdp_n = absorb_n + exp_n - imp_n
         lab = self.lab0 * float(m.W.value) * float(m.LS.value)
-        cap = self.cap0 * v([m.RK[j] for j in S]) * v([m.KU[j] for j in S])
+        cap = self.cap0 * v["rk"] * v["ku"]
         if hasattr(m, "VJ"):                    # old (putty-clay) capital's rent
             old = {j: float(pyo.value(m.OLDINC[j])) for j in m.VJ}
-            cap = cap + np.array([old.get(j, 0.0) for j in S])
-        ptax = float(sum(pyo.value(m.TPADJ * m.tp[j]) * pyo.value(m.PX[j]) * pyo.value(m.XP[j]) * x0
-                         for j, x0 in zip(S, self.xp0)))
-        indirect = ptax + float(pyo.value(m.TARREV)) + float(m.CREV.value)
+            cap = cap + np.array([old.get(j, 0.0) for j in self.S])
+        ptax = float(sum(float(t) * float(p) * float(x) * x0 for t, p, x, x0 in zip(v["tp"], v["px"], v["xp"], self.xp0)))
+        indirect = ptax + float(v["tarrev"][0]) + float(m.CREV.value)
         pabs = absorb_n / absorb_r
         trading = (exp_n - imp_n) / pabs - (exp_r - imp_r)
         return {"gdp_nominal": gdp_n, "absorption_nominal": absorb_n, "absorption_real": absorb_r,

@@ -240,6 +240,12 @@ class Extractor:
         self.tm = [m.tm[i] for i in S]
         self.aproc = [m.APROC[j] for j in m.PROCI]
         self.proc_pos = np.array([pos[j] for j in m.PROCI], dtype=int)
+        from .fasteval import Compiled
+        parts = {"util": [m.UTIL[h] for h in H], "qg": self.qg, "qinv": self.qinv, "pm": self.pm,
+                 "tarrev": [m.TARREV], "ev": [m.EVH[h] for h in H]}
+        self._expr = Compiled([e for es in parts.values() for e in es])    # the expressions, evaluated together
+        ends = np.cumsum([len(es) for es in parts.values()])
+        self._expr_slices = {k: slice(int(b - len(es)), int(b)) for (k, es), b in zip(parts.items(), ends)}
 
     @staticmethod
     def values(vs: list) -> np.ndarray:
@@ -255,8 +261,9 @@ class Extractor:
         cons = self.c0 * c
         by_hh = np.zeros((n, len(self.H)))
         np.add.at(by_hh, (self.cf_pos, self.cf_h), cons)
-        util = np.array([pyo.value(m.UTIL[h]) for h in self.H])
-        ev = lambda v: np.fromiter((pyo.value(x) for x in v), dtype=float, count=len(v))
+        e = self._expr()
+        ev = {k: e[sl] for k, sl in self._expr_slices.items()}
+        util = ev["util"]
         imp = np.zeros(n)
         imp[self.im_pos] = self.imp0 * val(self.xm)
         exp = np.zeros(n)
@@ -264,11 +271,11 @@ class Extractor:
         er = float(m.ER.value)
         general = {
             "consumption_sector": by_hh.sum(axis=1), "consumption_household": by_hh,
-            "gov_demand": self.gov0 * ev(self.qg), "inv_demand": self.inv0v * ev(self.qinv),
+            "gov_demand": self.gov0 * ev["qg"], "inv_demand": self.inv0v * ev["qinv"],
             "imports_sector": imp, "exports_sector": exp,
-            "price_domestic": val(self.pd), "price_import": ev(self.pm), "price_export": val(self.pwe) * er,
-            "tariff_rate": val(self.tm), "tariff_revenue": float(pyo.value(m.TARREV)),
-            "utility": util, "ev": np.array([pyo.value(m.EVH[h]) for h in self.H]),
+            "price_domestic": val(self.pd), "price_import": ev["pm"], "price_export": val(self.pwe) * er,
+            "tariff_rate": val(self.tm), "tariff_revenue": float(ev["tarrev"][0]),
+            "utility": util, "ev": ev["ev"],
         }
         aproc = np.ones(len(self.S))
         aproc[self.proc_pos] = val(self.aproc)

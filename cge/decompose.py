@@ -21,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 FACTORS = ["scale", "structure", "energy_intensity", "fuel_mix", "power_mix", "process", "residual"]
+NEEDS = ["co2", "gdp", "ares", "co2_sector", "co2_process", "output", "fossil_use", "generation", "co2_household"]
 
 
 def _logmean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -32,25 +33,33 @@ def _logmean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _sources(d: xr.Dataset, gen: list[str]) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
     """(CO2, factors) of every source of one state (one scenario and year)."""
-    y = float(d.gdp)
-    r = float(d.ares) if "ares" in d else 1.0
+    names = [str(j) for j in d.sector.values]
+    p = d.co2_process.to_numpy()
+    g = float(d.generation.sum()) if "generation" in d else None
+    return _sources_of(float(d.gdp), float(d.ares) if "ares" in d else 1.0, np.array([j in gen for j in names], dtype=bool),
+                       p, d.co2_sector.to_numpy() - p, d.output.to_numpy(), d.fossil_use.to_numpy(), g,
+                       float(d.co2_household), bool(gen))
+
+
+def _sources_of(y: float, r: float, is_gen: np.ndarray, p: np.ndarray, comb: np.ndarray, x: np.ndarray,
+                e: np.ndarray, g: float | None, h: float, has_gen: bool) -> list:
+    """:func:`_sources` from one state's numbers: real GDP ``y``, residual index ``r``, power
+    sectors ``is_gen``, process and combustion CO2, output, fossil use by sector, generation ``g``
+    (None: output of the power sectors instead) and household CO2 ``h``."""
     out = []
-    comb = (d.co2_sector - d.co2_process).to_pandas()
-    x, e, p = d.output.to_pandas(), d.fossil_use.to_pandas(), d.co2_process.to_pandas()
-    for j in comb.index:
-        if j in gen or comb[j] <= 0:
+    for k in range(len(comb)):
+        if is_gen[k] or comb[k] <= 0:
             continue
-        out.append((comb[j], {"scale": y, "structure": x[j] / y, "energy_intensity": e[j] / x[j],
-                              "fuel_mix": comb[j] / (r * e[j]), "residual": r}))
-    if gen:
-        g = float(d.generation.sum()) if "generation" in d else float(x[gen].sum())
-        cp = float(comb[gen].sum())
+        out.append((comb[k], {"scale": y, "structure": x[k] / y, "energy_intensity": e[k] / x[k],
+                              "fuel_mix": comb[k] / (r * e[k]), "residual": r}))
+    if has_gen:
+        g = g if g is not None else float(x[is_gen].sum())
+        cp = float(comb[is_gen].sum())
         if cp > 0:
             out.append((cp, {"scale": y, "structure": g / y, "power_mix": cp / (r * g), "residual": r}))
-    for j in p.index:
-        if p[j] > 0:
-            out.append((p[j], {"scale": y, "structure": x[j] / y, "process": p[j] / (r * x[j]), "residual": r}))
-    h = float(d.co2_household)
+    for k in range(len(p)):
+        if p[k] > 0:
+            out.append((p[k], {"scale": y, "structure": x[k] / y, "process": p[k] / (r * x[k]), "residual": r}))
     if h > 0:
         out.append((h, {"scale": y, "energy_intensity": h / (r * y), "residual": r}))
     return out
@@ -58,7 +67,11 @@ def _sources(d: xr.Dataset, gen: list[str]) -> list[tuple[np.ndarray, dict[str, 
 
 def lmdi(d0: xr.Dataset, d1: xr.Dataset, gen: list[str]) -> dict[str, float]:
     """Contribution of each factor (Mt CO2) to the change in CO2 from state ``d0`` to ``d1``."""
-    s0, s1 = _sources(d0, gen), _sources(d1, gen)
+    return _lmdi(_sources(d0, gen), _sources(d1, gen))
+
+
+def _lmdi(s0: list, s1: list) -> dict[str, float]:
+    """:func:`lmdi` of the sources of two states."""
     if len(s0) != len(s1):
         raise ValueError("the two states have different emitting sources")
     out = dict.fromkeys(FACTORS, 0.0)
@@ -92,11 +105,28 @@ def co2_decomposition(ds: xr.Dataset) -> xr.DataArray:
     gen = [str(g) for g in ds.gen.values] if "gen" in ds.coords else []
     years = [int(y) for y in ds.year.values]
     data = np.zeros((ds.sizes["scenario"], len(years), len(FACTORS)))
-    for a, b, d0, d1 in reference_pairs(ds):
-        if float(np.abs(d1.co2 - d0.co2)) == 0.0:
-            continue
-        res = lmdi(d0, d1, gen)
-        data[a, b] = [res[f] for f in FACTORS]
+    arr = {v: ds[v].transpose("scenario", "year", ...).to_numpy() for v in NEEDS if v in ds}   # numpy, not a selection per state
+    co2 = arr["co2"]
+    scen = list(ds.scenario.values)
+    base = scen.index("baseline")
+    is_gen = np.array([str(j) in gen for j in ds.sector.values], dtype=bool)
+    sources: dict = {}                              # each state's sources once (a baseline year is the reference of every scenario)
+
+    def src(a: int, b: int) -> list:
+        if (a, b) not in sources:
+            p = arr["co2_process"][a, b]
+            g = float(np.nansum(arr["generation"][a, b])) if "generation" in arr else None   # as xarray's sum
+            sources[(a, b)] = _sources_of(float(arr["gdp"][a, b]), float(arr["ares"][a, b]) if "ares" in arr else 1.0,
+                                          is_gen, p, arr["co2_sector"][a, b] - p, arr["output"][a, b],
+                                          arr["fossil_use"][a, b], g, float(arr["co2_household"][a, b]), bool(gen))
+        return sources[(a, b)]
+    for a, sc in enumerate(scen):                  # the pairs of :func:`reference_pairs`
+        for b in range(len(years)):
+            ref = (base, b - 1) if sc == "baseline" else (base, b)
+            if ref[1] < 0 or float(np.abs(co2[a, b] - co2[ref])) == 0.0:
+                continue
+            res = _lmdi(src(*ref), src(a, b))
+            data[a, b] = [res[f] for f in FACTORS]
     return xr.DataArray(data, coords={"scenario": ds.scenario.values, "year": years, "factor": FACTORS},
                         dims=("scenario", "year", "factor"), name="co2_decomposition",
                         attrs={"units": "Mt CO2", "long_name": "LMDI decomposition of the change in CO2: baseline year on year, "

@@ -127,7 +127,7 @@ def load_population(path: Path, years: range) -> pd.Series:
 # the baseline's energy outlook: IEA WEO 2021 Stated Policies (today's policies of the paper's vintage, no
 # pledges: the carbon-price scenarios are the policies a baseline must leave out).  WEO 2021 is the outlook
 # the paper's CO2 row (2021) was written against: its CO2 index, 2019-2050, is within 1 % of the row's in
-# 2050, where WEO 2023 STEPS is 17 % lower (scenarios/data/baseline/SOURCES.md).
+# 2050, where WEO 2023 STEPS is 19 % lower (scenarios/data/baseline/SOURCES.md).
 OUTLOOK_FILE = "weo2021_china.csv"
 OUTLOOK_SCENARIO = "Stated Policies Scenario"
 OUTLOOK_SERIES = {"fen": ("Total", "Total final consumption", "EJ"),

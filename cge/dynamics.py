@@ -596,8 +596,8 @@ class DynamicRun:
             "foreign_saving": ((), v(m.FSAV) * float(self.cal.transfers.loc["sav", "row"]) * v(m.ER),
                                {"units": "billion yuan, current prices", "long_name": "foreign saving (current-account deficit)"}),
             "wage": ((), v(m.W) / v(m.PNUM), {"units": "index, 2017 = 1", "long_name": "real wage (CPI-deflated)"}),
-            "solve_seconds": ((), sol.info.seconds, {"units": "s", "long_name": "IPOPT wall time of this year's solve"}),
-            "ipopt_iterations": ((), float(sol.info.iterations), {"units": "1", "long_name": "IPOPT iterations"}),
+            "solve_seconds": ((), sol.info.seconds, {"units": "s", "long_name": "solver wall time of this year's solve (Newton's method, and IPOPT where it takes over)"}),
+            "ipopt_iterations": ((), float(sol.info.iterations), {"units": "1", "long_name": "solver iterations: Newton's residual evaluations, plus IPOPT's iterations where it takes over"}),
         }
         ds.update(extra)
         return YearRow(year, ds, {"sector": list(self.cal.sectors), "tech": list(self.techs), "gen": list(self._gen),

@@ -3,8 +3,9 @@
 Layout under ``--out`` (default ``results/``):
 
 * ``store/<name>-<key16>/``  one scenario's run, keyed by a hash of everything that determines
-  it (see :mod:`cge.store`): ``result.nc`` (checkpointed every ``CHECKPOINT_YEARS`` years and at
-  the end), ``state.npz`` (every field of :class:`~cge.dynamics.YearState`, for ``--resume``),
+  it (see :mod:`cge.store`): ``result.nc`` (checkpointed every ``CHECKPOINT_SECONDS`` seconds of
+  solving, at the end and, when a year fails, with the years before it), ``state.npz`` (every
+  field of :class:`~cge.dynamics.YearState`, for ``--resume``),
   ``baseline_x.npz`` (the baseline's solution of every year: policy warm starts), ``entry.json``;
 * ``results.nc``  every finished scenario of the folder whose key is current (dims scenario,
   year, sector, tech), for the requested horizon;
@@ -37,7 +38,10 @@ from . import store
 from .scenarios import Scenario, load_scenario, resolve
 
 log = logging.getLogger("cge.run")
-CHECKPOINT_YEARS = 4      # results and state are saved every this many years and at the end
+# results and state are saved when this long has passed since the last save, at the end, and for the
+# years before a failed one (each save rewrites result.nc, ~60 ms: every 4th year cost 5 of 31 s);
+# $CGE_CHECKPOINT_SECONDS overrides it (0: after every year)
+CHECKPOINT_SECONDS = float(os.environ.get("CGE_CHECKPOINT_SECONDS", 20.0))
 LAST_YEAR = 2060          # last year of the driver data
 
 
@@ -159,10 +163,12 @@ def check_name_free(out: Path, sc: Scenario, start: int) -> None:
 # ----------------------------------------------------------------------------- one scenario
 
 
-def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=None) -> xr.Dataset:
+def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=None,
+            read_back: bool = True) -> xr.Dataset | None:
     """Run one scenario (a name under ``scenarios/`` or a path to a TOML file) into its store
     entry under ``out``; with ``resume``, reuse a current finished result or continue from its
-    last checkpoint. Returns the years ``start``..``end``."""
+    last checkpoint. Returns the years ``start``..``end`` as stored (None without ``read_back``:
+    callers that only need the stored entry skip reading it back)."""
     from .dynamics import DynamicRun
     sc = load_scenario(name)
     out = Path(out)
@@ -172,7 +178,7 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
         log.info("%s: reusing the stored result (key %s, solved to %d): no solve", sc.name, e.key[:12], e.last_year)
         if progress:
             progress(sc.name, end, "done (resumed, no solve)")
-        return _read(e.result).sel(year=slice(start, end))
+        return _read(e.result).sel(year=slice(start, end)) if read_back else None
     if resume and e.last_year is None:
         _say_why_not_reused(out, sc)
     base = base_x = None
@@ -183,6 +189,11 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
     timing = {"build_seconds": time.perf_counter() - t_build, "t0": t_build}
     state, history, bx = _restart(e, sc, start) if resume and e.last_year is not None else (None, None, {})
     known = e.last_year if not resume else None        # a fresh rerun overwrites only once it gets this far
+    saved = {"at": time.perf_counter(), "state": None, "year": e.last_year if resume else None}
+
+    def save(st) -> None:
+        _checkpoint(e, sc, run.recorder.dataset(st.year), st, bx, timing)
+        saved.update(at=time.perf_counter(), year=st.year)
 
     def on_year(row, st) -> None:
         if sc.kind == "baseline":
@@ -190,14 +201,25 @@ def run_one(name: str, start: int, end: int, out: Path, resume: bool, progress=N
         if progress:
             it = int(row["ipopt_iterations"]) if "ipopt_iterations" in row else 0
             progress(sc.name, st.year, f"{it} it")
-        if st.year != last and (st.year - start) % CHECKPOINT_YEARS:
-            return                                  # checkpoint every few years and at the end
+        saved["state"] = st
+        if st.year != last and time.perf_counter() - saved["at"] < CHECKPOINT_SECONDS:
+            return                                  # checkpoint every CHECKPOINT_SECONDS and at the end
         if known is not None and st.year < known and st.year != last:
             return                                  # the stored run (same key) already covers this year
-        _checkpoint(e, sc, run.recorder.dataset(st.year), st, bx, timing)
+        save(st)
 
-    run.run(range(start, last + 1), state=state, on_year=on_year, history=history)
-    return _read(e.result).sel(year=slice(start, end))
+    try:
+        run.run(range(start, last + 1), state=state, on_year=on_year, history=history)
+    except BaseException:
+        st = saved["state"]                         # a failed (or interrupted) year: keep the years before it
+        if (st is not None and (saved["year"] is None or st.year > saved["year"])
+                and not (known is not None and st.year < known)):
+            try:
+                save(st)
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                log.debug("%s: could not checkpoint the years before the failure", sc.name, exc_info=True)
+        raise
+    return _read(e.result).sel(year=slice(start, end)) if read_back else None
 
 
 def _say_why_not_reused(out: Path, sc: Scenario) -> None:
@@ -287,7 +309,7 @@ def _worker(args) -> tuple[str, str | None]:
     def progress(n, y, status):
         q.put((n, y, status))
     try:
-        run_one(spec, start, end, Path(out), resume, progress)
+        run_one(spec, start, end, Path(out), resume, progress, read_back=False)
         return name, None
     except Exception as exc:  # noqa: BLE001 - reported per scenario, others go on
         msg = _failure(exc)
@@ -366,7 +388,7 @@ def _run_locked(files: dict[str, str], names: list[str], start: int, end: int, o
     failures: dict[str, str] = {}
     t0 = time.perf_counter()
     try:
-        run_one("baseline", start, end, out, resume, bar.update)
+        run_one("baseline", start, end, out, resume, bar.update, read_back=False)
     except (InputError, OSError):
         bar.close()
         raise
@@ -380,7 +402,7 @@ def _run_locked(files: dict[str, str], names: list[str], start: int, end: int, o
         else:
             for n in policies:
                 try:
-                    run_one(files[n], start, end, out, resume, bar.update)
+                    run_one(files[n], start, end, out, resume, bar.update, read_back=False)
                 except Exception as exc:  # noqa: BLE001 - reported per scenario, others go on
                     failures[n] = _failure(exc)
     finally:

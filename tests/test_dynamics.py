@@ -212,7 +212,7 @@ def test_deterministic_and_resumable(tmp_path):
         runner.run("S2", end=2024, out=d, jobs=1, progress=False)
     da, db = _data(a / "results.nc"), _data(b / "results.nc")
     assert da.identical(db)                                    # bit-identical data, two runs
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CGE_CHECKPOINT_SECONDS": "0"}   # a checkpoint every year
     cmd = [sys.executable, "-m", "cge", "run", "--scenarios", "S2", "--end", "2024", "--out", str(c), "--jobs", "1", "--quiet"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120

@@ -396,13 +396,13 @@ def test_killed_sweep_leaves_no_dask_workers(tmp_path):
            "--workers", "2", "--out", str(tmp_path / "sw"), "--quiet"]
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and len(_children(proc.pid)) < 3:      # two workers and the resource tracker
+    while time.time() < deadline and len(_children(proc.pid)) < 2:      # the two workers (forked: no resource tracker)
         time.sleep(0.1)
     kids = _children(proc.pid)
     kids += [g for k in kids for g in _children(k)]
     proc.kill()
     proc.wait()
-    assert len(kids) >= 3
+    assert len(kids) >= 2
     assert _gone_within(kids, 10), [k for k in kids if _alive(k)]
 
 

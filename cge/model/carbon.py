@@ -17,13 +17,17 @@ def add_carbon_accounts(m) -> None:
     cal, reg = m._cal, m._reg
     co2 = cal.co2
 
+    def process(weight) -> pyo.Expression:
+        """Process CO2: 2017 process CO2 of each activity x its intensity (APROC x the trend APT) x its
+        real output, each activity weighted by ``weight(activity)``."""
+        return m.APT * sum(weight(j) * float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
+
     def emissions(weight) -> pyo.Expression:
         """Physical CO2 of fossil flows (firms, households, at their 2017 emission factors) and
         processes, each user weighted by ``weight(user)``."""
         firms = sum(weight(j) * float(co2.loc[i, j]) * m.XA[i, j] for (i, j) in m.F if co2.loc[i, j] > 0)
         hh = sum(weight(h) * float(co2.loc[i, h]) * m.C[i, h] for (i, h) in m.CF if co2.loc[i, h] > 0)
-        proc = m.APT * sum(weight(j) * float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
-        return firms + hh + proc
+        return firms + hh + process(weight)
 
     def eq_emi(mm):
         """Emissions: CO2 per unit of each fossil flow (its 2017 physical factor) times the flow, plus process CO2 per unit of output, times the reported residual index ARES (1 unless a closure fixes CO2 to a target path)."""
@@ -42,9 +46,9 @@ def add_carbon_accounts(m) -> None:
     m.PROCT = pyo.Var(initialize=1.0, bounds=(0, None), doc="process CO2 (index, 2017 = 1)")
 
     def eq_proct(mm):
-        """Process CO2: 2017 process CO2 of each activity x its intensity (APROC x the trend APT) x its real output."""
+        """Process CO2 index: process CO2 over its 2017 total."""
         if proc0 <= 0:
             return m.PROCT == m.APT                  # no process CO2 to follow: the index is the trend
-        return m.PROCT * proc0 == m.APT * sum(float(cal.process0[j]) * m.APROC[j] * m.XP[j] for j in m.PROCI)
+        return m.PROCT * proc0 == process(lambda u: 1.0)
     m.eq_proct = pyo.Constraint(rule=eq_proct, doc="process CO2 index")
     reg.add("carbon", "eq_proct", "PROCT")
