@@ -14,7 +14,9 @@ Sections (``--only`` runs some of them; rows of the others already in the CSV ar
   with 1 and 2 Dask workers;
 * ``scaling`` a static warm re-solve (carbon price 25 -> 50 -> ... -> 150 yuan/t) on SAMs of 35,
   65, 106 and 147 sectors: the shipped 65-sector SAM with non-energy sectors merged (35) or split
-  (106, 147) in fixed proportions (balanced; CO2 accounts merged or split alike).
+  (106, 147) in fixed proportions (balanced; CO2 accounts merged or split alike);
+* ``lu``      Newton's sparse LU at 100 yuan/t on the same SAMs: one factorisation and one solve of
+  the Jacobian of the free variables with KLU and with SuperLU.
 
 ``--src DIR`` runs the ``full`` (``--jobs 2`` only), ``solve`` and ``scaling`` sections on another source tree (e.g. a
 ``git archive`` of main) through PYTHONPATH and labels the rows ``--label``.  Every row records
@@ -33,6 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from bench_sweep import SPEC   # the same eight-point price grid as the sweep benchmark (same folder)
 
@@ -356,6 +360,46 @@ def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
     return rows
 
 
+def lu(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
+    """Newton's LU at the benchmark solution plus 100 yuan/t: one factorisation (median of 5) and one
+    solve with KLU and with SuperLU, by number of sectors."""
+    import statistics
+
+    import calibration as C
+    import cge
+    from cge import solve as S_
+    rows = []
+    for n in sizes:
+        S, co2, proc, groups, cats = resized_sam(n)
+        cal = C.calibrate(S, None, co2, proc, groups, categories=cats)
+        model = cge.Model(cal)
+        model.solve(0.0)
+        model.solve(100.0)
+        sv = model.solver
+        nlp = sv._nlp
+        data = nlp.evaluate_jacobian().data[sv._jac_keep]
+        rc = sv._sparse_lu._rc
+        nfree = sv._sparse_lu.n
+        case = f"{len(cal.sectors)} sectors, {nfree} free variables, {data.size} Jacobian entries"
+        ld = load()
+        for backend in ("klu", "superlu"):
+            lu_ = S_.SparseLU(*rc, nfree, backend=backend)
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                lu_.factor(data)
+                times.append(time.perf_counter() - t)
+            b = np.ones(nfree)
+            t = time.perf_counter()
+            x = lu_.solve(b)
+            ts = time.perf_counter() - t
+            res = float(np.max(np.abs(np.bincount(rc[0], weights=data * x[rc[1]], minlength=nfree) - b)))
+            rows += [row("lu", code, case, f"factor_median_{lu_.backend}", statistics.median(times) * 1000, "ms", ld=ld),
+                     row("lu", code, case, f"solve_{lu_.backend}", ts * 1000, "ms", f"residual {res:.1e}", ld=ld)]
+        print(rows[-4:], flush=True)
+    return rows
+
+
 # ----------------------------------------------------------------------------- main
 
 def write(rows: list[dict], sections: set[str], code: str) -> None:
@@ -392,7 +436,7 @@ def main() -> None:
     rows = []
     variants = a.variants.split(",")
     steps = {"full": lambda: full(a.label, (2,) if a.json else (1, 2)), "solve": lambda: solve_split(a.label, a.end, variants),
-             "sweep": lambda: sweeps(a.label), "scaling": lambda: scaling(a.label)}
+             "sweep": lambda: sweeps(a.label), "scaling": lambda: scaling(a.label), "lu": lambda: lu(a.label)}
     for name, step in steps.items():
         if name not in sections:
             continue

@@ -4,7 +4,9 @@
   solves to the same point as the exact Hessian;
 * a model reused across runs of one process (runner, sweep workers) gives bit-identical results
   to a freshly built one;
-* the per-year recorder builds the same Dataset as concatenating per-year Datasets.
+* the per-year recorder builds the same Dataset as concatenating per-year Datasets;
+* Newton's method with either sparse LU (KLU, SuperLU) reaches IPOPT's solution, and the LU
+  backends solve a linear system alike and report a singular matrix.
 """
 from __future__ import annotations
 
@@ -111,3 +113,49 @@ def test_recorder_equals_concatenated_rows():
     again.add_dataset(want.sel(year=slice(2017, 2019)))
     again.add(YearRow.from_dataset(want, 2020))
     assert again.dataset().identical(want)
+
+
+def _solution(model, price: float) -> np.ndarray:
+    model.solve(0.0)
+    sol = model.solve(price)
+    assert sol.info.status.startswith("ok")
+    return np.array([v.value for v in model.solver._vars]), sol.info.termination
+
+
+def test_newton_with_klu_or_superlu_reaches_ipopts_solution(cal, monkeypatch):
+    """150 yuan/t from the benchmark: Newton (KLU), Newton (SuperLU) and IPOPT alone give one
+    solution (rtol 1e-9): the linear solver changes the path, not the equilibrium."""
+    model = cge.Model(cal)
+    klu, how = _solution(model, 150.0)
+    assert how.startswith("Newton")
+    pytest.importorskip("kvxopt")
+    assert model.solver._sparse_lu.backend == "klu"
+    monkeypatch.setattr(solve, "LU_BACKEND", "superlu")
+    model.solver._jac_key = None                        # a new structure object with the other backend
+    slu, how = _solution(model, 150.0)
+    assert how.startswith("Newton") and model.solver._sparse_lu.backend == "superlu"
+    monkeypatch.setattr(solve, "NEWTON", False)
+    ipopt, how = _solution(model, 150.0)
+    assert not how.startswith("Newton")
+    np.testing.assert_allclose(klu, slu, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(klu, ipopt, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["klu", "superlu"])
+def test_sparse_lu_solves_and_reports_singular(backend):
+    if backend == "klu":
+        pytest.importorskip("kvxopt")
+    from scipy.sparse import random as sprandom
+    rng = np.random.default_rng(7)
+    n = 300
+    from scipy.sparse import identity
+    A = (sprandom(n, n, density=0.01, random_state=rng) + 10 * identity(n)).tocoo()
+    lu = solve.SparseLU(A.row, A.col, n, backend=backend)
+    assert lu.backend == backend
+    assert lu.factor(A.data)
+    b = rng.normal(size=n)
+    x = lu.solve(b, refine=True)                     # KLU refines once; SuperLU pivots fully
+    assert np.max(np.abs(A.tocsr() @ x - b)) < 1e-12 * np.max(np.abs(b)) * n
+    data = A.data.copy()
+    data[A.row == 5] = 0.0                              # a zero row: singular
+    assert not lu.factor(data)
