@@ -348,14 +348,10 @@ class Model:
                     v.set_value(old[v.name], skip_validation=True)
             self.solver = InMemorySolver(self.m)
             self._extract = None
-        vintage = new.option("vintage") != self.closure.option("vintage")
         self.closure = new
         apply_closure(self.m, self.closure)
         check_square(self.m, self.closure)
-        if vintage:                              # old capital's equations switched on or off
-            self.solver.invalidate()
-        else:
-            self.solver.refix()                  # new bounds of the compiled NLP, no recompilation
+        self.solver.refix()                      # new bounds of the compiled NLP, no recompilation
 
     def _shock(self, name: str, value) -> None:
         """Set a parameter or a fixed variable (scalar or by-index dict)."""

@@ -35,15 +35,14 @@ import xarray as xr
 
 from sam.errors import InputError
 
-from .api import CAP_PRICE_GUESS, Extractor, FlowValues, Model
+from .api import CAP_PRICE_GUESS, Extractor, Model
 from .model.trade import reset_duties
 from .model.capital import stock
-from .model.vintage import putty_start
 from .record import Recorder, YearRow
 from .drivers import BASE_YEAR, Drivers, load_drivers
 from .scenarios import Scenario
 from .solve import IPOPT_OPTIONS, SolveError
-from .state import K_FLOOR, Capital, YearState
+from .state import K_FLOOR, Capital, OldCapital, YearState
 
 # variable families that scale with the size of the economy (warm start of the next year)
 QUANTITY_FAMILIES = {"XP", "Q", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "YG", "GSAV", "G",
@@ -145,6 +144,7 @@ class DynamicRun:
             self.model.solver.invalidate()                  # parameters are compiled into the NLP
         self.model.set_coverage(scenario.covered)          # invalidates the compiled NLP when coverage changes
         self.sectors = list(self.cal.sectors)
+        self.old = OldCapital(self.m, self.sectors)                  # putty-clay old capital (policy runs)
         self.techs = list(self.m.GT)
         self._vars = var_order(self.m)
         self._k = [stock(self.m, j) for j in self.sectors]
@@ -262,7 +262,7 @@ class DynamicRun:
         else:
             m.CTAX.set_value(base_price + price)         # the scenario's price comes on top of the baseline's
         if self._vintage_on():
-            self._set_vintage(year, k)
+            self.old.set_year(year, k, self.cap.delta, self._at_base)
 
     # ------------------------------------------------------------------ old (putty-clay) capital
 
@@ -270,97 +270,14 @@ class DynamicRun:
         """Policy runs whose closure makes old capital putty-clay (``options.vintage``)."""
         return not self.is_base and hasattr(self.m, "VJ") and self.model.closure.option("vintage") == "putty_clay"
 
-    def _technique(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Average inputs per unit of output of the activities with old capital at the current values:
-        intermediates by flow, labour and capital in use (new and old) by activity, as indices."""
-        m, val = self.m, Extractor.values
-        if getattr(self, "_fv", None) is None:
-            vpos = {j: n for n, j in enumerate(m.VJ)}
-            self._fv = FlowValues(m, list(m.FV))
-            self._fv_j = np.array([vpos[j] for (_, j) in m.FV], dtype=int)
-            self._vj = {name: [getattr(m, name)[j] for j in m.VJ] for name in ("XP", "L", "KU", "ko", "XPO", "KO")}
-        v = {name: val(vs) for name, vs in self._vj.items()}
-        xp = np.maximum(v["XP"], 1e-12)
-        return self._fv() / xp[self._fv_j], v["L"] / xp, (v["KU"] + v["ko"] * v["XPO"]) / xp
-
-    def _base_technique(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The baseline's technique of ``year`` (cached)."""
-        cache = self.__dict__.setdefault("_base_tech", {})
-        if year not in cache:
-            m, val = self.m, Extractor.values
-            cur = get_x(self._vars)
-            set_x(self._vars, self.base_x[year])
-            use = val([m.KU[j] for j in m.VJ]) / np.maximum(val([stock(m, j) for j in m.VJ]), 1e-12)
-            cache[year] = self._technique() + (use,)
+    def _at_base(self, year: int, fn):
+        """``fn()`` evaluated at the baseline's solution of ``year`` (the current values restored)."""
+        cur = get_x(self._vars)
+        set_x(self._vars, self.base_x[year])
+        try:
+            return fn()
+        finally:
             set_x(self._vars, cur)
-        return cache[year]
-
-    def _set_vintage(self, year: int, k: np.ndarray) -> None:
-        """Old capital of a policy year: last year's stock after depreciation (at most 99 % of this year's),
-        producing with last year's average technique of its activity times the baseline's own change of
-        technique from last year to this (so baseline technical change reaches old capital too)."""
-        m = self.m
-        names = list(m.VJ)
-        pos = np.array([self.sectors.index(j) for j in names], dtype=int)
-        val = Extractor.values
-        pol = self._last_technique                          # last year's solution (taken in solve_year)
-        b0, b1 = self._base_technique(year - 1), self._base_technique(year)
-        ratio = lambda a, b: np.divide(a, b, out=np.ones_like(a), where=b > 1e-12)
-        xo, lo, ko = (p * ratio(c, d) for p, c, d in zip(pol, b1[:3], b0[:3]))
-        self._base_use = b1[3]                               # the baseline's capital use this year
-        prev = getattr(self, "_k_used", None)
-        prev = k if prev is None else prev
-        ko_stock = np.minimum((1 - self.cap.delta[pos]) * prev[pos], 0.99 * k[pos])
-        for f, x in zip(m.FV, xo):
-            m.xo[f].set_value(float(x))
-        for n, j in enumerate(names):
-            m.lo[j].set_value(float(lo[n]))
-            m.ko[j].set_value(float(max(ko[n], 1e-9)))
-            m.KO[j].set_value(float(max(ko_stock[n], 1e-9)))
-        m.VINT.set_value(1.0)
-
-    def _old_in_use(self) -> np.ndarray:
-        """Old capital in use by sector (index of the 2017 stock; 0 without putty-clay capital)."""
-        m = self.m
-        out = np.zeros(len(self.sectors))
-        if hasattr(m, "VJ"):
-            for j in m.VJ:
-                out[self.sectors.index(j)] = float(m.ko[j].value) * float(m.XPO[j].value)
-        return out
-
-    def _old_share(self) -> np.ndarray:
-        """Old capital's share of each sector's output."""
-        m = self.m
-        out = np.zeros(len(self.sectors))
-        if hasattr(m, "VJ"):
-            for j in m.VJ:
-                xp = float(m.XP[j].value)
-                out[self.sectors.index(j)] = float(m.XPO[j].value) / xp if xp > 0 else 0.0
-        return out
-
-    def _old_start(self) -> None:
-        """Start values of old output: a malleable start (the first policy year, from the baseline) is
-        turned into old and new capital producing; later years carry last year's use of old capital."""
-        m = self.m
-        use = getattr(self, "_old_use", None)
-        if use is None or not (use > 1e-12).any():       # last year had no old capital: the first policy year
-            putty_start(m)
-            return
-        base_use = self._base_use
-        for n, j in enumerate(m.VJ):
-            xp = float(m.XP[j].value)
-            full = float(m.KO[j].value) / float(m.ko[j].value)
-            xo = min(float(use[n]) * full, 0.999 * xp)
-            m.XPO[j].set_value(xo)
-            # the scale of the profitability condition: old output at the baseline's use of capital, so
-            # that a zero price reproduces the baseline exactly
-            m.xporef[j].set_value(max(float(base_use[n]) * full, 1e-9))
-            q = float(m.Q[j, "XP"].value)
-            if q > 0:                                    # the flexible nests make the rest of the output
-                f = (xp - xo) / q
-                for nest in m._trees[j]:
-                    m.Q[j, nest].set_value(float(m.Q[j, nest].value) * f)
-                m.KU[j].set_value(float(m.KU[j].value) * f)
 
     def _set_trend_twists(self, year: int) -> None:
         """Baseline years whose closure holds the technology twists (after the outlook's horizon):
@@ -408,7 +325,7 @@ class DynamicRun:
             x = np.where(self._qty, x * ratio, x)
         set_x(self._vars, self._extrapolate(x), free_only=True)
         if self._vintage_on():
-            self._old_start()
+            self.old.start()
         if self.is_base and not self.m.CTAX.fixed and not self.m.CTAX.value > 0:
             self.m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)   # the first year of the pledge's price
         if not self.is_base:
@@ -444,11 +361,7 @@ class DynamicRun:
             set_x(self._vars, self.x_prev)
             self.model.solver.note_fixed()
         if self._vintage_on():                           # last year's technique and use of old capital
-            m, val = self.m, Extractor.values
-            self._last_technique = self._technique()
-            names = list(m.VJ)
-            self._old_use = (val([m.ko[j] for j in names]) * val([m.XPO[j] for j in names])
-                             / val([m.KO[j] for j in names]))
+            self.old.remember()
         self._set_exogenous(year, k, wdev_lag)
         self._warm_start(year)
         try:
@@ -461,7 +374,7 @@ class DynamicRun:
         self.x_prev = x
         self._pred_prev, self._pred = self._pred, None
         k_next = self.next_capital(year, k)
-        self._k_used = np.asarray(k, dtype=float).copy()     # last year's stock (old capital of next year)
+        self.old.k_used = np.asarray(k, dtype=float).copy()  # this year's stock (next year's old capital)
         ds["power_investment"] = (("sector",), self._power_inv_record(year),
                                   {"units": "billion yuan, 2017 prices", "long_name": "real investment in this year's new generation capacity"})
         ds["retired"] = (("sector",), self.last_retired.copy(),
@@ -579,9 +492,9 @@ class DynamicRun:
             "gas_use": ((), v(m.GASU), {"units": "index, 2017 = 1", "long_name": "domestic use of natural gas (Armington absorption)"}),
             "ares": ((), v(m.ARES), {"units": "index, 2017 = 1", "long_name": "residual CO2 intensity of fossil use (the part of the baseline CO2 path not explained by named mechanisms)"}),
             "tgen": (("tech",), Extractor.values(self._tgen), {"units": "index, 2017 = 1", "long_name": "technology share twist in the grid's generation choice"}),
-            "capital_in_use": (("sector",), (Extractor.values([m.KU[j] for j in self.sectors]) + self._old_in_use()) * self.cap.k0.to_numpy(),
+            "capital_in_use": (("sector",), (Extractor.values([m.KU[j] for j in self.sectors]) + self.old.in_use()) * self.cap.k0.to_numpy(),
                                {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use (installed minus idle; old and new capital)"}),
-            "old_output_share": (("sector",), self._old_share(),
+            "old_output_share": (("sector",), self.old.output_share(),
                                  {"units": "1", "long_name": "share of output made by old (putty-clay) capital at its fixed technique (0 in the baseline)"}),
             "fxd": (("sector",), Extractor.values([m.FXD[j] for j in self.sectors]),
                     {"units": "index, 2017 = 1", "long_name": "world demand shifter for exports (baseline: what its exports need at world price 1)"}),
@@ -662,7 +575,7 @@ class DynamicRun:
                 if "power_investment" in last:
                     self.last_inv = last.power_investment.to_numpy().astype(float).copy()
                 if "capital" in last:                                   # old capital of the next year
-                    self._k_used = (last.capital / self.cap.k0.to_numpy()).fillna(1.0).to_numpy().astype(float)
+                    self.old.k_used = (last.capital / self.cap.k0.to_numpy()).fillna(1.0).to_numpy().astype(float)
         # the first policy year: the first with a positive price or a cap (a zero price is the baseline:
         # the policy closures' recycled share of no revenue is undetermined), or the first shock
         priced = next((y for y in years if self.sc.price(y) > 0 or self.sc.cap_value(y) is not None), None)
@@ -677,7 +590,7 @@ class DynamicRun:
                     dims, val, attrs = ds.values[name]
                     ds[name] = (dims, val * 0.0, attrs)
                 st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0, self._base_charge(year + 1))
-                self._k_used = self._base_k(year)
+                self.old.k_used = self._base_k(year)
                 self._charge = st.charge_next.copy()
                 self._pred_prev = None                       # no prediction error to carry into the first policy year
                 if year in self.base_x:

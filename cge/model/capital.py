@@ -38,9 +38,6 @@ def add_capital(m) -> None:
     Generation technologies hold their stock in ``KG`` (fixed in policy runs, planned within the
     year in the baseline), every other activity in ``K``: closures fix each family as data."""
     cal, reg = m._cal, m._reg
-    m.VINT = pyo.Var(initialize=0.0, doc="1 when old capital is putty-clay (policy closures), else 0 (held fixed)")
-    m.VINT.fix()
-    m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("VINT",)
     gen_set = [j for j in cal.sectors if cal.role[j] == "generation"] if getattr(m, "_logit_nests", None) else []
     m.K = pyo.Var([j for j in cal.sectors if j not in gen_set], initialize=1.0, bounds=(0, None),
                   doc="installed capital stock (index; fixed within a year)")

@@ -18,8 +18,9 @@ Old output earns the residual rent ``RKO``. Two complementarities, smoothed as i
 
 Both carry an offset of ``mu`` so that full use at zero profit is an exact solution: a policy run at
 zero carbon price reproduces the baseline. In closures without ``options.vintage = "putty_clay"``
-(the baseline, the static closures) ``XPO`` is fixed at 0 and the equations are inactive, so the
-model is the malleable one.
+(the baseline, the static closures) the switch ``VINT`` (a fixed variable, so a closure change
+only moves bounds of the compiled NLP) is 0 and the two equations read ``XPO = 0`` and
+``RKO = 1``: the model is the malleable one.
 """
 from __future__ import annotations
 
@@ -40,22 +41,25 @@ def vintage_sectors(m, logit) -> list[str]:
 
 def add_vintage_vars(m, logit) -> None:
     """Sets, variables and coefficients of old capital (its equations: :func:`add_vintage`)."""
+    m.VINT = pyo.Var(initialize=0.0, doc="1 when old capital is putty-clay (policy closures), else 0 (held fixed)")
     vj = vintage_sectors(m, logit)
     m.VJ = pyo.Set(initialize=vj, ordered=True, doc="activities with old (putty-clay) capital")
     flows = [(i, j) for (i, j) in m.F if j in set(vj)]
     m.FV = pyo.Set(initialize=flows, dimen=2, ordered=True, doc="intermediate flows of activities with old capital")
-    m.XPO = pyo.Var(m.VJ, initialize=0.0, bounds=(0, None),
+    # no bounds: the smoothed complementarities hold only at positive values, and with capital
+    # malleable XPO = 0 must not sit on a bound (Newton's steps stay inside the bounds)
+    m.XPO = pyo.Var(m.VJ, initialize=0.0,
                     doc="output of old capital (index of 2017 output; 0 when capital is malleable)")
-    m.RKO = pyo.Var(m.VJ, initialize=1.0, bounds=(0, None), doc="rental of old capital (index; 0 when it stands idle)")
+    m.RKO = pyo.Var(m.VJ, initialize=1.0, doc="rental of old capital (index; 0 when it stands idle)")
     # data the year loop sets: variables held fixed in every closure (a compiled NLP takes new values as bounds)
     m.KO = pyo.Var(m.VJ, initialize=OLD_SHARE, doc="old capital (index of the 2017 stock)")
     m.xo = pyo.Var(m.FV, initialize=1.0, doc="old capital's intermediate input per unit of output (index)")
     m.lo = pyo.Var(m.VJ, initialize=1.0, doc="old capital's labour per unit of output (index)")
     m.ko = pyo.Var(m.VJ, initialize=1.0, doc="old capital's capital per unit of output (index)")
     m.xporef = pyo.Var(m.VJ, initialize=OLD_SHARE, doc="old output at the start of the year (scale of the profitability condition)")
-    for c in (m.KO, m.xo, m.lo, m.ko, m.xporef):
+    for c in (m.VINT, m.KO, m.xo, m.lo, m.ko, m.xporef):
         c.fix()
-    m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("KO", "xo", "lo", "ko", "xporef")
+    m._always_fixed = tuple(getattr(m, "_always_fixed", ())) + ("VINT", "KO", "xo", "lo", "ko", "xporef")
 
 def old_output(m, j: str):
     """Output of old capital of activity ``j`` (0 for an activity without old capital)."""
@@ -101,7 +105,7 @@ def add_vintage(m, process_cost) -> None:
         """Old output: produced while its unit cost (rent included) covers no more than the net output price (smoothed complementarity)."""
         gap = MU + (m.PO[j] * (1 - float(cal.tp[j])) + process_cost(j) - m.PX[j] * (1 - m.TPADJ * m.tp[j])) / m.PNUM
         r = m.XPO[j] / m.xporef[j]
-        return gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU) == 0
+        return m.VINT * (gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU)) + (1 - m.VINT) * m.XPO[j] == 0
     m.eq_vo = pyo.Constraint(m.VJ, rule=eq_vo, doc="output of old capital (zero profit or shut)")
     reg.add("capital", "eq_vo", "XPO")
 
@@ -109,7 +113,7 @@ def add_vintage(m, process_cost) -> None:
         """Old capital's rent: zero when some old capital stands idle (smoothed complementarity)."""
         gap = 1 + MU - m.ko[j] * m.XPO[j] / m.KO[j]
         r = m.RKO[j] / m.PNUM
-        return gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU) == 0
+        return m.VINT * (gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU)) + (1 - m.VINT) * (m.RKO[j] - 1) == 0
     m.eq_rko = pyo.Constraint(m.VJ, rule=eq_rko, doc="rental of old capital (full use or idle)")
     reg.add("capital", "eq_rko", "RKO")
 
@@ -156,15 +160,10 @@ def apply_vintage(m, putty_clay: bool) -> None:
         return
     was = bool(pyo.value(m.VINT))
     m.VINT.set_value(1.0 if putty_clay else 0.0)
-    for c in (m.eq_vo, m.eq_rko):
-        c.activate() if putty_clay else c.deactivate()
-    for j in m.VJ:
-        if putty_clay:
-            m.XPO[j].unfix()
-            m.RKO[j].unfix()
-        else:
-            m.XPO[j].fix(0.0)
-            m.RKO[j].fix(1.0)
+    if not putty_clay:
+        for j in m.VJ:
+            m.XPO[j].set_value(0.0)
+            m.RKO[j].set_value(1.0)
     if putty_clay and not was:
         current_coefficients(m)
         putty_start(m)
