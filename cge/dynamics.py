@@ -386,7 +386,8 @@ class DynamicRun:
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
         self._charge = self._charge_next
         return ds, YearState(year, x, k_next, wdev, self._charge_next.copy(), self._expect.copy(),
-                             self._pred_prev.copy() if self._pred_prev is not None else np.zeros(0))
+                             self._pred_prev.copy() if self._pred_prev is not None else np.zeros(0),
+                             self.old.k_used.copy())
 
     def next_capital(self, year: int, k: np.ndarray) -> np.ndarray:
         """Installed capital index for ``year + 1``.
@@ -568,14 +569,14 @@ class DynamicRun:
             self._charge = charge.copy() if charge.size == len(self.sectors) else (
                 np.zeros(len(self.sectors)) if self.is_base else self._base_charge(state.year + 1))
             self._expect = np.asarray(state.expect, dtype=float).copy()
+            if np.asarray(state.k_now).size == len(self.sectors):      # next year's old capital
+                self.old.k_used = np.asarray(state.k_now, dtype=float).copy()
             if history is not None and state.year in history.year.values:   # what the last year left
                 last = history.sel(year=state.year)                         # (starts of the curves' inputs)
                 if "trend_k" in last:
                     self.last_trend = float(last.trend_k)
                 if "power_investment" in last:
                     self.last_inv = last.power_investment.to_numpy().astype(float).copy()
-                if "capital" in last:                                   # old capital of the next year
-                    self.old.k_used = (last.capital / self.cap.k0.to_numpy()).fillna(1.0).to_numpy().astype(float)
         # the first policy year: the first with a positive price or a cap (a zero price is the baseline:
         # the policy closures' recycled share of no revenue is undetermined), or the first shock
         priced = next((y for y in years if self.sc.price(y) > 0 or self.sc.cap_value(y) is not None), None)
@@ -589,8 +590,9 @@ class DynamicRun:
                 for name in ("solve_seconds", "ipopt_iterations"):   # ... and no solve of its own
                     dims, val, attrs = ds.values[name]
                     ds[name] = (dims, val * 0.0, attrs)
-                st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0, self._base_charge(year + 1))
                 self.old.k_used = self._base_k(year)
+                st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0, self._base_charge(year + 1),
+                               k_now=self.old.k_used.copy())
                 self._charge = st.charge_next.copy()
                 self._pred_prev = None                       # no prediction error to carry into the first policy year
                 if year in self.base_x:

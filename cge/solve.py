@@ -393,7 +393,7 @@ class InMemorySolver:
         order = np.argsort(-np.abs(g))[:5]
         worst = [(self._names[j], float(abs(g[j]))) for j in order]
         maxr = worst[0][1] if worst else 0.0
-        if status in (0, 1) and maxr <= tol:
+        if status in (0, 1, 6) and maxr <= tol:       # 6: "feasible point for square problem found" (solved)
             return x, msg, maxr
         det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
         fails.append(f"IPOPT status {status} ({msg}) with mu_strategy {options.get('mu_strategy')}, "

@@ -41,6 +41,7 @@ class YearState:
     charge_next: np.ndarray = field(default_factory=lambda: np.zeros(0))   # power investment due next year, bn yuan
     expect: np.ndarray = field(default_factory=lambda: np.zeros(0))        # expected return ratio to baseline, by generation technology
     x_pred: np.ndarray = field(default_factory=lambda: np.zeros(0))        # the predicted start of ``year`` (warm-start extrapolation)
+    k_now: np.ndarray = field(default_factory=lambda: np.zeros(0))         # installed capital index of ``year`` (next year's old capital)
 
 
 @dataclass

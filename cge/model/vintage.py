@@ -20,7 +20,7 @@ Both carry an offset of ``mu`` so that full use at zero profit is an exact solut
 zero carbon price reproduces the baseline. In closures without ``options.vintage = "putty_clay"``
 (the baseline, the static closures) the switch ``VINT`` (a fixed variable, so a closure change
 only moves bounds of the compiled NLP) is 0 and the two equations read ``XPO = 0`` and
-``RKO = 1``: the model is the malleable one.
+``RKO = RK`` (old capital would earn the rental of the rest): the model is the malleable one.
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def add_vintage(m, process_cost) -> None:
         """Old capital's rent: zero when some old capital stands idle (smoothed complementarity)."""
         gap = 1 + MU - m.ko[j] * m.XPO[j] / m.KO[j]
         r = m.RKO[j] / m.PNUM
-        return m.VINT * (gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU)) + (1 - m.VINT) * (m.RKO[j] - 1) == 0
+        return m.VINT * (gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU)) + (1 - m.VINT) * (m.RKO[j] - m.RK[j]) == 0
     m.eq_rko = pyo.Constraint(m.VJ, rule=eq_rko, doc="rental of old capital (full use or idle)")
     reg.add("capital", "eq_rko", "RKO")
 
@@ -155,15 +155,22 @@ def putty_start(m) -> None:
 
 
 def apply_vintage(m, putty_clay: bool) -> None:
-    """Activate old capital (policy closures) or make capital malleable: XPO = 0, its equations off."""
+    """Activate old capital (policy closures) or make capital malleable (``XPO = 0``, ``RKO = RK``), with
+    start values that reproduce the current allocation either way."""
     if not hasattr(m, "XPO"):
         return
     was = bool(pyo.value(m.VINT))
     m.VINT.set_value(1.0 if putty_clay else 0.0)
-    if not putty_clay:
+    if not putty_clay and was:              # the flexible nests take over old output
         for j in m.VJ:
+            xp, xo = float(m.XP[j].value), float(m.XPO[j].value)
+            if xp > xo > 0:
+                f = xp / (xp - xo)
+                for n in m._trees[j]:
+                    m.Q[j, n].set_value(float(m.Q[j, n].value) * f)
+                m.KU[j].set_value(float(m.KU[j].value) * f)
             m.XPO[j].set_value(0.0)
-            m.RKO[j].set_value(1.0)
+            m.RKO[j].set_value(float(m.RK[j].value))
     if putty_clay and not was:
         current_coefficients(m)
         putty_start(m)
