@@ -10,7 +10,8 @@ previous year's solution).  Between years:
   investment comes from saving and the trend and normal return that reconcile the curves with it
   are recorded; policy runs hold them at the baseline's, so real investment is the sum of the
   curves (within the year) and foreign saving adjusts.  Installed capital is sector-specific and
-  may stand idle;
+  may stand idle; in the policy closures (``options.vintage = "putty_clay"``) old capital keeps
+  last year's technique (:class:`~cge.state.OldCapital`, :mod:`cge.model.vintage`);
 * power: in the baseline, capacity is planned within the year for the projected mix (IEA) at
   normal returns, with early retirement where the mix falls faster than depreciation; in policy
   runs next year's capacity of each technology is the baseline's times (expected return /

@@ -3,6 +3,8 @@
 Capital is putty-clay.  Investment chooses its sector by expected returns (ex ante mobile: the
 MONASH capital-growth curves of :mod:`cge.model.investment`);
 once installed it is sector-specific (ex post clay) and may stand idle (:mod:`cge.model.capital`).
+In the policy closures old capital also keeps its technique (:class:`OldCapital`,
+:mod:`cge.model.vintage`): last year's stock after depreciation produces with fixed coefficients.
 Stocks are kept in efficiency units, index 2017 = 1 by sector:
 
     K(t+1) = (1 - delta_j) K(t) + I_j(t) / (K0_j capex_j(t)) - retired_j(t)
