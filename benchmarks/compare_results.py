@@ -21,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 NOT_COMPARED = ("solve_seconds", "ipopt_iterations")
+FLOOR = 1e-6        # of a variable's largest magnitude, below which differences are compared absolutely
 
 
 def differences(ref: xr.Dataset, new: xr.Dataset) -> dict[str, float]:
@@ -45,7 +46,7 @@ def differences(ref: xr.Dataset, new: xr.Dataset) -> dict[str, float]:
         if x.size == 0:
             out[name] = 0.0
             continue
-        floor = max(1e-9 * float(np.abs(x).max()), 1e-300)
+        floor = max(FLOOR * float(np.abs(x).max()), 1e-300)
         out[name] = float((np.abs(y - x) / np.maximum(np.abs(x), floor)).max())
     return out
 

@@ -14,10 +14,16 @@ previous year's solution).  Between years:
   last year's technique (:class:`~cge.state.OldCapital`, :mod:`cge.model.vintage`);
 * power: in the baseline, capacity is planned within the year for the projected mix (IEA) at
   normal returns, with early retirement where the mix falls faster than depreciation; in policy
-  runs next year's capacity of each technology is the baseline's times (expected return /
+  runs next year's capacity of each technology is the baseline's times (return it will earn /
   baseline return) ** eta (CHEER supply elasticities for hydro 0.1, nuclear 0.5 and wind/solar
-  1.5; ``invest_elasticity`` for coal and gas), never retiring a larger share early than the baseline, and this
-  year's investment pays for it first;
+  1.5; ``invest_elasticity`` for coal and gas), never retiring a larger share early than the
+  baseline, and this year's investment pays for it first.  The return it will earn is an adaptive
+  expectation (``expectation_weight``) of the return at unchanged capacity, corrected by the effect
+  of the capacity added, which investors anticipate with the elasticity of the technology's return
+  to its own capacity in this year's equilibrium (:func:`return_elasticities`; Muth's cure of the
+  cobweb: without it gas power's loop gain was -0.3 to -10, -2 at the median, and a change of
+  capacity grew 1e8-fold over 2031-2060 in S5; with it the change decays by the factor 1 - w = 0.75
+  a year; see :meth:`DynamicRun._policy_capacity`);
 * labour: in the baseline labour supply follows the working-age population; in policy runs
   the lagged real-wage rule (``eq_wrule``) makes employment endogenous within the year and
   carries last year's real-wage deviation forward;
@@ -56,6 +62,28 @@ QUANTITY_FAMILIES = {"XP", "Q", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "
 # years of S4 fall back to the homotopy (272 instead of 195 iterations), so they do not.
 EXTRAPOLATE = True
 
+
+
+def return_elasticities(model: Model, gen: list[str], sectors: list[str], inv0: pd.Series) -> np.ndarray:
+    """Elasticities d ln(RK_i / PINV) / d ln KG_j (generation technologies i, j) of the rates of
+    return to installed capacity at the current solution, everything the closure fixes held: the
+    implicit-function theorem on the compiled equations (:meth:`~cge.solve.InMemorySolver.sensitivities`,
+    one sparse LU).  It is the model's own response within the year: the grid's demand, the other
+    technologies' prices and utilisation, idle capacity.  ``PINV`` is the price index of investment
+    goods of :meth:`DynamicRun.next_capital`.  NaN when the Jacobian is singular (e.g. no carbon
+    revenue, where the recycling share is undetermined)."""
+    m = model.m
+    kg = [m.KG[t] for t in gen]
+    rk = [m.RK[t] for t in gen]
+    pa = [m.PA[i] for i in sectors]
+    d = model.solver.sensitivities(rk + pa, kg)
+    if d is None:
+        return np.full((len(gen), len(gen)), np.nan)
+    d = d * np.array([v.value for v in kg], dtype=float)[None, :]          # per unit of d ln KG
+    x_rk = np.array([v.value for v in rk], dtype=float)
+    x_pa = np.array([v.value for v in pa], dtype=float)
+    w = inv0.reindex(sectors).to_numpy(float)
+    return d[:len(gen)] / x_rk[:, None] - (w @ d[len(gen):])[None, :] / float(w @ x_pa)
 
 
 class ScenarioFailed(RuntimeError):
@@ -396,7 +424,9 @@ class DynamicRun:
         This year's real investment pays first for this year's new generation capacity (planned in
         the baseline, chosen last year in policy runs); the rest goes to the other sectors by their
         rates of return.  Policy runs set next year's capacity of each generation technology to the
-        baseline's times (return / baseline return) ** elasticity, never retiring a larger share of its capacity early than the baseline."""
+        baseline's times (return it will earn / baseline return) ** elasticity, anticipating the
+        effect of the capacity on the return (:meth:`_policy_capacity`), never retiring a larger
+        share of its capacity early than the baseline."""
         m, cal = self.m, self.cal
         inv_real = pyo.value(m.INV) * float(cal.inv0.sum())
         pinv = sum(pyo.value(m.PA[i]) * cal.inv0[i] for i in self.sectors) / float(cal.inv0.sum())
@@ -447,29 +477,54 @@ class DynamicRun:
         return inv
 
     def _policy_capacity(self, year: int, k: np.ndarray, ror: np.ndarray, gpos: list[int]):
-        """Next year's generation capacity in a policy run and its investment (charged next year)."""
+        """Next year's generation capacity in a policy run and its investment (charged next year).
+
+        Investors of technology g hold an adaptive expectation ``E`` of its return relative to the
+        baseline's were its capacity relative to the baseline's to stay as this year's, ``ln E =
+        (1 - w) ln F + w ln ratio`` with ``F`` last year's forecast for this year and ``ratio`` this
+        year's return over the baseline's, and anticipate the effect of the capacity they add on the
+        return it earns (Muth 1961): next year's capacity ``k'`` satisfies the supply rule at the
+        return it will earn,
+
+            k' / kb' = R ** eta,   ln R = ln E - eps (ln(k' / kb') - ln(k / kb)),
+
+        with ``eps`` the elasticity of g's return to its own capacity in this year's equilibrium
+        (:func:`return_elasticities`), i.e. in logs ``x' = x + (eta ln E - x) / (1 + eta eps)``,
+        ``x = ln(k / kb)``: the capacity moves towards the level the expected return calls for at the
+        speed ``1 / (1 + eta eps)``.  ``R`` at the capacity chosen (after the floor below) is next
+        year's forecast.  Linearised, one year's change of capacity feeds back on the next with the
+        gain ``1 - w (1 + eta eps_true) / (1 + eta eps)``: 1 - w where eps is right, always below 1, and
+        above -1 while the true elasticity is below ``2 eps / w + (2 / w - 1) / eta`` (without the
+        anticipation, eps = 0, it is the cobweb's ``1 - w (1 + eta eps_true)``: -0.3 to -10 for gas
+        power in S5)."""
         nb = year + 1
         if nb not in self.base.year.values:
             return k[gpos], np.zeros(len(gpos))
-        kb = (self.base.capital.sel(year=nb) / self.cap.k0).to_numpy()
+        kb = (self.base.capital.sel(year=nb) / self.cap.k0).to_numpy()[gpos]
         kb_now = (self.base.capital.sel(year=year) / self.cap.k0).to_numpy()
         b_ror = self.base.ror.sel(year=year).to_numpy()
         b_ret = self.base.retired.sel(year=nb).to_numpy()
-        targets, charges = [], []
         ratio = np.maximum(ror[gpos], 1e-9) / np.maximum(b_ror[gpos], 1e-9)
-        prev = self._expect if self._expect.size == len(gpos) else np.ones(len(gpos))
+        forecast = self._expect if self._expect.size == len(gpos) else np.ones(len(gpos))
         w = float(self.params["expectation_weight"])
-        self._expect = prev ** (1 - w) * ratio ** w                    # adaptive expectations
+        eta = np.array([self.power_eta.get(self.sectors[pos], self.cap.elasticity) for pos in gpos])
+        e = return_elasticities(self.model, self._gen, self.sectors, self.cal.inv0)
+        eps = np.nan_to_num(np.maximum(-np.diag(e), 0.0))     # own elasticity (none where singular)
+        x = np.log(np.maximum(k[gpos], K_FLOOR) / np.maximum(kb_now[gpos], K_FLOOR))
+        expect = (1 - w) * np.log(forecast) + w * np.log(ratio)            # ln E: adaptive expectations
+        want = kb * np.exp(x + (eta * expect - x) / (1 + eta * eps))
+        targets, charges = [], []
         for n, pos in enumerate(gpos):
-            eta = self.power_eta.get(self.sectors[pos], self.cap.elasticity)
             # early retirement: at most the share of its depreciated capacity the baseline retires
             kept = (1 - self.cap.delta[pos]) * k[pos]
             share = min(1.0, b_ret[pos] / max((1 - self.cap.delta[pos]) * kb_now[pos], 1e-12))
             floor = max(0.0, kept * (1 - share))
-            target = max(floor, K_FLOOR, kb[pos] * self._expect[n] ** eta)
+            target = max(floor, K_FLOOR, float(want[n]))
             targets.append(target)
             charges.append(self.cap.investment_for(pos, target, k[pos], nb)[0])
-        return np.array(targets), np.array(charges)
+        targets = np.array(targets)
+        self._expect = np.exp(expect - eps * (np.log(targets / kb) - x))   # R: next year's forecast
+        return targets, np.array(charges)
 
     def record(self, sol, year: int) -> YearRow:
         """This year's results (the static solution's variables plus dynamic ones), as numpy values."""

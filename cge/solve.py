@@ -362,6 +362,38 @@ class InMemorySolver:
         self._last_fixed = {id(v): float(t) for v, t in zip(self._fixed, target)}
         return SolveInfo("ok" if not fails else "ok (after a failed attempt)", msg, total[0], total[1], maxr)
 
+    def sensitivities(self, of: list, to: list):
+        """``d of / d to`` at the current solution (Pyomo variables ``of``; fixed variables ``to``),
+        every other fixed variable held: the implicit-function theorem on the compiled equations,
+        ``dx = -J^-1 (dF/dz) dz`` with ``J`` the Jacobian of the free variables (one sparse LU,
+        :class:`SparseLU`).  A fixed variable of ``of`` does not move unless it is in ``to``.  None
+        when the Jacobian is singular (e.g. a policy closure with no carbon revenue, where the
+        recycled share is undetermined)."""
+        import numpy as np
+        if self._nlp is None:
+            self._compile()
+        nlp = self._nlp
+        x = np.array([v.value for v in self._vars], dtype=float)
+        self._pin(x[self._fixed_idx])
+        nlp.set_primals(x)
+        jac = nlp.evaluate_jacobian().tocsc()
+        free = np.flatnonzero(nlp.primals_lb() != nlp.primals_ub())
+        sub = jac[:, free].tocoo()
+        lu = SparseLU(sub.row, sub.col, free.size)
+        try:
+            if not lu.factor(sub.data):
+                return None
+        except ArithmeticError:
+            return None
+        zi = nlp.get_primal_indices(list(to))
+        rhs = jac[:, zi].toarray()
+        d = np.zeros((len(x), len(zi)))
+        d[free] = -np.column_stack([lu.solve(rhs[:, c], refine=True) for c in range(len(zi))])
+        d[zi, np.arange(len(zi))] = 1.0
+        if not np.all(np.isfinite(d)):
+            return None
+        return d[nlp.get_primal_indices(list(of))]
+
     def _pin(self, fixed_vals) -> None:
         """Hold the fixed variables at ``fixed_vals`` in the compiled NLP (as equal bounds)."""
         for arr in (self._nlp.primals_lb(), self._nlp.primals_ub()):

@@ -41,7 +41,7 @@ class YearState:
     k_next: np.ndarray             # installed capital index (efficiency units) for year + 1
     wdev: float                    # real-wage deviation from baseline in ``year``
     charge_next: np.ndarray = field(default_factory=lambda: np.zeros(0))   # power investment due next year, bn yuan
-    expect: np.ndarray = field(default_factory=lambda: np.zeros(0))        # expected return ratio to baseline, by generation technology
+    expect: np.ndarray = field(default_factory=lambda: np.zeros(0))        # forecast of next year's return ratio to baseline at the capacity chosen, by generation technology
     x_pred: np.ndarray = field(default_factory=lambda: np.zeros(0))        # the predicted start of ``year`` (warm-start extrapolation)
     k_now: np.ndarray = field(default_factory=lambda: np.zeros(0))         # installed capital index of ``year`` (next year's old capital)
 
