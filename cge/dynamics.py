@@ -195,6 +195,7 @@ class DynamicRun:
         self._charge_next = np.zeros(len(self.sectors))
         self._expect = np.zeros(0)      # expected return ratio to baseline of each generation technology
         self.x_prev: np.ndarray | None = None
+        self._solved: np.ndarray | None = None       # the solution the model's variables hold (x_prev or not)
         self._pred_prev: np.ndarray | None = None     # last year's predicted start (before the correction)
         self._pred: np.ndarray | None = None
         self._last_price = 0.0
@@ -291,13 +292,24 @@ class DynamicRun:
         else:
             m.CTAX.set_value(base_price + price)         # the scenario's price comes on top of the baseline's
         if self._vintage_on():
-            self.old.set_year(year, k, self.cap.delta, self._at_base)
+            self.old.set_year(year, k, self.cap.delta, self._at_base, self._base_keys(year))
 
     # ------------------------------------------------------------------ old (putty-clay) capital
 
     def _vintage_on(self) -> bool:
         """Policy runs whose closure makes old capital putty-clay (``options.vintage``)."""
         return not self.is_base and hasattr(self.m, "VJ") and self.model.closure.option("vintage") == "putty_clay"
+
+    def _base_keys(self, year: int) -> dict[int, bytes]:
+        """Digests of the baseline's solutions of ``year - 1`` and ``year`` (with the model's identity)."""
+        import hashlib
+        out = {}
+        for y in (year - 1, year):
+            x = self.base_x.get(y)
+            if x is not None:
+                out[y] = hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=16,
+                                         key=str(id(self.m)).encode()[:64]).digest()
+        return out
 
     def _at_base(self, year: int, fn):
         """``fn()`` evaluated at the baseline's solution of ``year`` (the current values restored)."""
@@ -382,12 +394,15 @@ class DynamicRun:
     def solve_year(self, year: int, k: np.ndarray, wdev_lag: float) -> tuple[YearRow, YearState]:
         """Solve ``year`` from capital index ``k``; return its results and the state for next year."""
         want = self.sc.closure_for(year) if self.is_base else self.model.closure.name
+        in_model = self._solved is not None and self._solved is self.x_prev   # the model still holds it
         if want != self.model.closure.name:             # the baseline's closure of this year (closure_from)
             self.model.set_closure(want)
+            in_model = False
         if self.x_prev is not None:
             # a failed solve continues from last year's exogenous values (a homotopy): take them from
             # last year's solution, so that a resumed run takes exactly the same path
-            set_x(self._vars, self.x_prev)
+            if not in_model:
+                set_x(self._vars, self.x_prev)
             self.model.solver.note_fixed()
         if self._vintage_on():                           # last year's technique and use of old capital
             self.old.remember()
@@ -400,7 +415,7 @@ class DynamicRun:
         ds = self.record(sol, year)
         self._last_price = float(self.m.CTAX.value)
         x = get_x(self._vars)
-        self.x_prev = x
+        self.x_prev = self._solved = x
         self._pred_prev, self._pred = self._pred, None
         k_next = self.next_capital(year, k)
         self.old.k_used = np.asarray(k, dtype=float).copy()  # this year's stock (next year's old capital)

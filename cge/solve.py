@@ -379,7 +379,10 @@ class InMemorySolver:
         jac = nlp.evaluate_jacobian().tocsc()
         free = np.flatnonzero(nlp.primals_lb() != nlp.primals_ub())
         sub = jac[:, free].tocoo()
-        lu = SparseLU(sub.row, sub.col, free.size)
+        key = (id(nlp), free.tobytes())
+        if getattr(self, "_sens_key", None) != key:      # the structure's symbolic analysis, once
+            self._sens_key, self._sens_lu = key, SparseLU(sub.row, sub.col, free.size)
+        lu = self._sens_lu
         try:
             if not lu.factor(sub.data):
                 return None

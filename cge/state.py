@@ -89,6 +89,9 @@ class Capital:
         return 0.0, -need
 
 
+_BASE_TECH: dict[bytes, tuple] = {}    # digest of a baseline year's solution -> its technique (OldCapital)
+
+
 class OldCapital:
     """Old (putty-clay) capital of a policy run across years (:mod:`cge.model.vintage`).
 
@@ -128,17 +131,25 @@ class OldCapital:
         xp = np.maximum(v["XP"], 1e-12)
         return self._fv() / xp[self._fv_j], v["L"] / xp, (v["KU"] + v["ko"] * v["XPO"]) / xp
 
-    def _base_technique(self, year: int, at_base) -> tuple:
-        """The baseline's technique of ``year`` and its use of capital (cached); ``at_base(year, fn)``
-        evaluates ``fn`` at the baseline's solution of ``year``."""
+    def _base_technique(self, year: int, at_base, key: bytes | None = None) -> tuple:
+        """The baseline's technique of ``year`` and its use of capital; ``at_base(year, fn)`` evaluates
+        ``fn`` at the baseline's solution of ``year``.  Cached in the run and, by ``key`` (a digest of
+        that solution), in the process: the runs of a sweep or of ``cge run`` share one baseline."""
         if year not in self._base:
-            import pyomo.environ as pyo
+            hit = _BASE_TECH.get(key) if key is not None else None
+            if hit is None:
+                import pyomo.environ as pyo
 
-            def tech():
-                use = self._values("KU") / np.maximum([pyo.value(s) for s in self._stock], 1e-12)
-                return self.technique() + (use,)
-            self.technique()                                 # gather the variables once
-            self._base[year] = at_base(year, tech)
+                def tech():
+                    use = self._values("KU") / np.maximum([pyo.value(s) for s in self._stock], 1e-12)
+                    return self.technique() + (use,)
+                self.technique()                                 # gather the variables once
+                hit = at_base(year, tech)
+                if key is not None:
+                    if len(_BASE_TECH) > 400:
+                        _BASE_TECH.clear()
+                    _BASE_TECH[key] = hit
+            self._base[year] = hit
         return self._base[year]
 
     def remember(self) -> None:
@@ -146,21 +157,24 @@ class OldCapital:
         self.last = self.technique()
         self.use = self._values("ko") * self._values("XPO") / self._values("KO")
 
-    def set_year(self, year: int, k: np.ndarray, delta: np.ndarray, at_base) -> None:
-        """Old capital and its coefficients for ``year`` (installed stock index ``k``, depreciation ``delta``)."""
+    def set_year(self, year: int, k: np.ndarray, delta: np.ndarray, at_base, keys: dict | None = None) -> None:
+        """Old capital and its coefficients for ``year`` (installed stock index ``k``, depreciation ``delta``;
+        ``keys``: year -> digest of the baseline's solution, for the process-wide cache)."""
         m = self.m
-        b0, b1 = self._base_technique(year - 1, at_base), self._base_technique(year, at_base)
+        keys = keys or {}
+        b0 = self._base_technique(year - 1, at_base, keys.get(year - 1))
+        b1 = self._base_technique(year, at_base, keys.get(year))
         ratio = lambda a, b: np.divide(a, b, out=np.ones_like(a), where=b > 1e-12)
         xo, lo, ko = (p * ratio(c, d) for p, c, d in zip(self.last, b1[:3], b0[:3]))
         self.base_use = b1[3]
         prev = k if self.k_used is None else self.k_used
         ko_stock = np.minimum((1 - delta[self.pos]) * prev[self.pos], 0.99 * k[self.pos])
-        for f, x in zip(m.FV, xo):
-            m.xo[f].set_value(float(x))
-        for n, j in enumerate(m.VJ):
-            m.lo[j].set_value(float(lo[n]))
-            m.ko[j].set_value(float(max(ko[n], 1e-9)))
-            m.KO[j].set_value(float(max(ko_stock[n], 1e-9)))
+        if not hasattr(self, "_data_vars"):
+            self._data_vars = ([m.xo[f] for f in m.FV], [m.lo[j] for j in m.VJ], [m.ko[j] for j in m.VJ],
+                               [m.KO[j] for j in m.VJ])
+        for vs, vals in zip(self._data_vars, (xo, lo, np.maximum(ko, 1e-9), np.maximum(ko_stock, 1e-9))):
+            for v, x in zip(vs, vals.tolist()):
+                v.set_value(x, skip_validation=True)
         m.VINT.set_value(1.0)
 
     def start(self) -> None:

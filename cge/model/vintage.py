@@ -101,9 +101,14 @@ def add_vintage(m, process_cost) -> None:
         return xp0 * m.XPO[j] * (net - (1 - tp0) * (m.PO[j] - th_k * m.ko[j] * m.RKO[j]))
     m.OLDINC = pyo.Expression(m.VJ, rule=old_income, doc="income of old capital (quasi-rent), billion yuan")
 
+    def profit_gap(mm, j):
+        """Old capital's unit cost (rent included) over its net output price, per unit of the numeraire, plus mu."""
+        return MU + (m.PO[j] * (1 - float(cal.tp[j])) + process_cost(j) - m.PX[j] * (1 - m.TPADJ * m.tp[j])) / m.PNUM
+    m.VOGAP = pyo.Expression(m.VJ, rule=profit_gap, doc="old capital's unit cost over its net output price (+ mu)")
+
     def eq_vo(mm, j):
         """Old output: produced while its unit cost (rent included) covers no more than the net output price (smoothed complementarity)."""
-        gap = MU + (m.PO[j] * (1 - float(cal.tp[j])) + process_cost(j) - m.PX[j] * (1 - m.TPADJ * m.tp[j])) / m.PNUM
+        gap = m.VOGAP[j]
         r = m.XPO[j] / m.xporef[j]
         return m.VINT * (gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU)) + (1 - m.VINT) * m.XPO[j] == 0
     m.eq_vo = pyo.Constraint(m.VJ, rule=eq_vo, doc="output of old capital (zero profit or shut)")
