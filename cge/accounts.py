@@ -59,13 +59,15 @@ class Accounts:
         self.cap0 = cal.cap0.reindex(S).to_numpy(dtype=float)
         self.xp0 = cal.xp0.reindex(S).to_numpy(dtype=float)
         from .fasteval import Compiled
+        self._old_pos = np.array([S.index(j) for j in m.VJ] if hasattr(m, "VJ") else [], dtype=int)
         parts = {"c": [m.C[f] for f in self.cf], "pu": [m.PU[f] for f in self.cf], "pa": [m.PA[i] for i in S],
                  "qg": [m.QG[i] for i in S], "qinv": [m.QINV[i] for i in S],
                  "xe": [m.XE[i] for i in self.ex], "pwe": [m.PWE[i] for i in self.ex],
                  "xm": [m.XM[i] for i in self.im], "pwm": [m.PWM[i] for i in self.im],
                  "rk": [m.RK[j] for j in S], "ku": [m.KU[j] for j in S],
                  "tp": [m.TPADJ * m.tp[j] for j in S], "px": [m.PX[j] for j in S], "xp": [m.XP[j] for j in S],
-                 "tarrev": [m.TARREV]}
+                 "tarrev": [m.TARREV],
+                 "oldinc": [m.OLDINC[j] for j in m.VJ] if hasattr(m, "VJ") else []}   # old capital's rent
         self._expr = Compiled([e for es in parts.values() for e in es])    # every value below, evaluated together
         ends = np.cumsum([len(es) for es in parts.values()])
         self._slices = {k: slice(int(b - len(es)), int(b)) for (k, es), b in zip(parts.items(), ends)}
@@ -87,6 +89,8 @@ class Accounts:
         gdp_n = absorb_n + exp_n - imp_n
         lab = self.lab0 * float(m.W.value) * float(m.LS.value)
         cap = self.cap0 * v["rk"] * v["ku"]
+        if self._old_pos.size:                  # old (putty-clay) capital's rent
+            cap[self._old_pos] += v["oldinc"]
         ptax = float(sum(float(t) * float(p) * float(x) * x0 for t, p, x, x0 in zip(v["tp"], v["px"], v["xp"], self.xp0)))
         indirect = ptax + float(v["tarrev"][0]) + float(m.CREV.value)
         pabs = absorb_n / absorb_r

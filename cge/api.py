@@ -135,6 +135,11 @@ class FlowValues:
                 where={t: g for g, t in enumerate(gen)})
             self.logit_pos = np.array([self.logit["where"][i] for (i, _), lg in zip(self.flows, self.is_logit) if lg],
                                       dtype=int)
+        fv = set(m.FV) if hasattr(m, "FV") else set()
+        old = [k for k, f in enumerate(self.flows) if f in fv]        # flows with old (putty-clay) capital
+        self.old_pos = np.array(old, dtype=int)
+        self.old_xo = [m.xo[self.flows[k]] for k in old]
+        self.old_xpo = [m.XPO[self.flows[k][1]] for k in old]
 
     def __call__(self) -> np.ndarray:
         """Current values of ``XA`` for the flows, in their order."""
@@ -157,6 +162,8 @@ class FlowValues:
             w = lg["s0"] * tg * pug ** (-lg["sigma"])
             gen = q[lg["q"]] * lg["scale"] * w / w.sum()
             xa[self.is_logit] = gen[self.logit_pos]
+        if self.old_pos.size:
+            xa[self.old_pos] += val(self.old_xo) * val(self.old_xpo)
         return xa
 
 

@@ -10,7 +10,8 @@ previous year's solution).  Between years:
   investment comes from saving and the trend and normal return that reconcile the curves with it
   are recorded; policy runs hold them at the baseline's, so real investment is the sum of the
   curves (within the year) and foreign saving adjusts.  Installed capital is sector-specific and
-  may stand idle;
+  may stand idle; in the policy closures (``options.vintage = "putty_clay"``) old capital keeps
+  last year's technique (:class:`~cge.state.OldCapital`, :mod:`cge.model.vintage`);
 * power: in the baseline, capacity is planned within the year for the projected mix (IEA) at
   normal returns, with early retirement where the mix falls faster than depreciation; in policy
   runs next year's capacity of each technology is the baseline's times (return it will earn /
@@ -48,7 +49,7 @@ from .record import Recorder, YearRow
 from .drivers import BASE_YEAR, Drivers, load_drivers
 from .scenarios import Scenario
 from .solve import IPOPT_OPTIONS, SolveError
-from .state import K_FLOOR, Capital, YearState
+from .state import K_FLOOR, Capital, OldCapital, YearState
 
 # variable families that scale with the size of the economy (warm start of the next year)
 QUANTITY_FAMILIES = {"XP", "Q", "L", "XAT", "XD", "XM", "XE", "C", "YH", "YE", "YG", "GSAV", "G",
@@ -172,6 +173,7 @@ class DynamicRun:
             self.model.solver.invalidate()                  # parameters are compiled into the NLP
         self.model.set_coverage(scenario.covered)          # invalidates the compiled NLP when coverage changes
         self.sectors = list(self.cal.sectors)
+        self.old = OldCapital(self.m, self.sectors)                  # putty-clay old capital (policy runs)
         self.techs = list(self.m.GT)
         self._vars = var_order(self.m)
         self._k = [stock(self.m, j) for j in self.sectors]
@@ -193,6 +195,7 @@ class DynamicRun:
         self._charge_next = np.zeros(len(self.sectors))
         self._expect = np.zeros(0)      # expected return ratio to baseline of each generation technology
         self.x_prev: np.ndarray | None = None
+        self._solved: np.ndarray | None = None       # the solution the model's variables hold (x_prev or not)
         self._pred_prev: np.ndarray | None = None     # last year's predicted start (before the correction)
         self._pred: np.ndarray | None = None
         self._last_price = 0.0
@@ -288,6 +291,34 @@ class DynamicRun:
             m.CTAX.set_value(base_price + price or self._last_price or CAP_PRICE_GUESS)
         else:
             m.CTAX.set_value(base_price + price)         # the scenario's price comes on top of the baseline's
+        if self._vintage_on():
+            self.old.set_year(year, k, self.cap.delta, self._at_base, self._base_keys(year))
+
+    # ------------------------------------------------------------------ old (putty-clay) capital
+
+    def _vintage_on(self) -> bool:
+        """Policy runs whose closure makes old capital putty-clay (``options.vintage``)."""
+        return not self.is_base and hasattr(self.m, "VJ") and self.model.closure.option("vintage") == "putty_clay"
+
+    def _base_keys(self, year: int) -> dict[int, bytes]:
+        """Digests of the baseline's solutions of ``year - 1`` and ``year`` (with the model's identity)."""
+        import hashlib
+        out = {}
+        for y in (year - 1, year):
+            x = self.base_x.get(y)
+            if x is not None:
+                out[y] = hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=16,
+                                         key=str(id(self.m)).encode()[:64]).digest()
+        return out
+
+    def _at_base(self, year: int, fn):
+        """``fn()`` evaluated at the baseline's solution of ``year`` (the current values restored)."""
+        cur = get_x(self._vars)
+        set_x(self._vars, self.base_x[year])
+        try:
+            return fn()
+        finally:
+            set_x(self._vars, cur)
 
     def _set_trend_twists(self, year: int) -> None:
         """Baseline years whose closure holds the technology twists (after the outlook's horizon):
@@ -334,6 +365,8 @@ class DynamicRun:
             ratio = float(self.drv.gdp[year] / self.drv.gdp[year - 1])
             x = np.where(self._qty, x * ratio, x)
         set_x(self._vars, self._extrapolate(x), free_only=True)
+        if self._vintage_on():
+            self.old.start()
         if self.is_base and not self.m.CTAX.fixed and not self.m.CTAX.value > 0:
             self.m.CTAX.set_value(self._last_price or CAP_PRICE_GUESS)   # the first year of the pledge's price
         if not self.is_base:
@@ -361,13 +394,18 @@ class DynamicRun:
     def solve_year(self, year: int, k: np.ndarray, wdev_lag: float) -> tuple[YearRow, YearState]:
         """Solve ``year`` from capital index ``k``; return its results and the state for next year."""
         want = self.sc.closure_for(year) if self.is_base else self.model.closure.name
+        in_model = self._solved is not None and self._solved is self.x_prev   # the model still holds it
         if want != self.model.closure.name:             # the baseline's closure of this year (closure_from)
             self.model.set_closure(want)
+            in_model = False
         if self.x_prev is not None:
             # a failed solve continues from last year's exogenous values (a homotopy): take them from
             # last year's solution, so that a resumed run takes exactly the same path
-            set_x(self._vars, self.x_prev)
+            if not in_model:
+                set_x(self._vars, self.x_prev)
             self.model.solver.note_fixed()
+        if self._vintage_on():                           # last year's technique and use of old capital
+            self.old.remember()
         self._set_exogenous(year, k, wdev_lag)
         self._warm_start(year)
         try:
@@ -377,9 +415,10 @@ class DynamicRun:
         ds = self.record(sol, year)
         self._last_price = float(self.m.CTAX.value)
         x = get_x(self._vars)
-        self.x_prev = x
+        self.x_prev = self._solved = x
         self._pred_prev, self._pred = self._pred, None
         k_next = self.next_capital(year, k)
+        self.old.k_used = np.asarray(k, dtype=float).copy()  # this year's stock (next year's old capital)
         ds["power_investment"] = (("sector",), self._power_inv_record(year),
                                   {"units": "billion yuan, 2017 prices", "long_name": "real investment in this year's new generation capacity"})
         ds["retired"] = (("sector",), self.last_retired.copy(),
@@ -391,7 +430,8 @@ class DynamicRun:
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
         self._charge = self._charge_next
         return ds, YearState(year, x, k_next, wdev, self._charge_next.copy(), self._expect.copy(),
-                             self._pred_prev.copy() if self._pred_prev is not None else np.zeros(0))
+                             self._pred_prev.copy() if self._pred_prev is not None else np.zeros(0),
+                             self.old.k_used.copy())
 
     def next_capital(self, year: int, k: np.ndarray) -> np.ndarray:
         """Installed capital index for ``year + 1``.
@@ -524,8 +564,10 @@ class DynamicRun:
             "gas_use": ((), v(m.GASU), {"units": "index, 2017 = 1", "long_name": "domestic use of natural gas (Armington absorption)"}),
             "ares": ((), v(m.ARES), {"units": "index, 2017 = 1", "long_name": "residual CO2 intensity of fossil use (the part of the baseline CO2 path not explained by named mechanisms)"}),
             "tgen": (("tech",), Extractor.values(self._tgen), {"units": "index, 2017 = 1", "long_name": "technology share twist in the grid's generation choice"}),
-            "capital_in_use": (("sector",), Extractor.values([m.KU[j] for j in self.sectors]) * self.cap.k0.to_numpy(),
-                               {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use (installed minus idle)"}),
+            "capital_in_use": (("sector",), (Extractor.values([m.KU[j] for j in self.sectors]) + self.old.in_use()) * self.cap.k0.to_numpy(),
+                               {"units": "billion yuan, 2017 prices", "long_name": "capital stock in use (installed minus idle; old and new capital)"}),
+            "old_output_share": (("sector",), self.old.output_share(),
+                                 {"units": "1", "long_name": "share of output made by old (putty-clay) capital at its fixed technique (0 in the baseline)"}),
             "fxd": (("sector",), Extractor.values([m.FXD[j] for j in self.sectors]),
                     {"units": "index, 2017 = 1", "long_name": "world demand shifter for exports (baseline: what its exports need at world price 1)"}),
             "rental": (("sector",), Extractor.values([m.RK[j] for j in self.sectors]) / v(m.PNUM),
@@ -598,13 +640,18 @@ class DynamicRun:
             self._charge = charge.copy() if charge.size == len(self.sectors) else (
                 np.zeros(len(self.sectors)) if self.is_base else self._base_charge(state.year + 1))
             self._expect = np.asarray(state.expect, dtype=float).copy()
+            if np.asarray(state.k_now).size == len(self.sectors):      # next year's old capital
+                self.old.k_used = np.asarray(state.k_now, dtype=float).copy()
             if history is not None and state.year in history.year.values:   # what the last year left
                 last = history.sel(year=state.year)                         # (starts of the curves' inputs)
                 if "trend_k" in last:
                     self.last_trend = float(last.trend_k)
                 if "power_investment" in last:
                     self.last_inv = last.power_investment.to_numpy().astype(float).copy()
-        starts = [self.sc.first_year] + [sh.from_year for sh in self.sc.shocks]
+        # the first policy year: the first with a positive price or a cap (a zero price is the baseline:
+        # the policy closures' recycled share of no revenue is undetermined), or the first shock
+        priced = next((y for y in years if self.sc.price(y) > 0 or self.sc.cap_value(y) is not None), None)
+        starts = [priced if self.sc.first_year is not None else None] + [sh.from_year for sh in self.sc.shocks]
         first = min((y for y in starts if y is not None), default=None) if not self.is_base else None
         for year in years:
             if state is not None and year <= state.year:
@@ -614,7 +661,9 @@ class DynamicRun:
                 for name in ("solve_seconds", "ipopt_iterations"):   # ... and no solve of its own
                     dims, val, attrs = ds.values[name]
                     ds[name] = (dims, val * 0.0, attrs)
-                st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0, self._base_charge(year + 1))
+                self.old.k_used = self._base_k(year)
+                st = YearState(year, self.base_x.get(year, np.array([])), self._base_k(year + 1), 0.0, self._base_charge(year + 1),
+                               k_now=self.old.k_used.copy())
                 self._charge = st.charge_next.copy()
                 self._pred_prev = None                       # no prediction error to carry into the first policy year
                 if year in self.base_x:

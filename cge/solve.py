@@ -13,7 +13,7 @@ point_pyomo_at_asl()      # Pyomo may have been imported before cge: make the AS
 # second attempt when the first one fails (from the same start): adaptive barrier, 5x the iterations
 FALLBACK_OPTIONS = {"mu_strategy": "adaptive"}
 FALLBACK_ITER_FACTOR = 5
-HOMOTOPY_STEPS = (2, 4)    # after a failure: continue in 2, then 4 equal steps of the exogenous values
+HOMOTOPY_STEPS = (2, 4, 8, 16)
 
 IPOPT_OPTIONS = {            # every IPOPT option in one place
     "tol": 1e-10,
@@ -379,7 +379,10 @@ class InMemorySolver:
         jac = nlp.evaluate_jacobian().tocsc()
         free = np.flatnonzero(nlp.primals_lb() != nlp.primals_ub())
         sub = jac[:, free].tocoo()
-        lu = SparseLU(sub.row, sub.col, free.size)
+        key = (id(nlp), free.tobytes())
+        if getattr(self, "_sens_key", None) != key:      # the structure's symbolic analysis, once
+            self._sens_key, self._sens_lu = key, SparseLU(sub.row, sub.col, free.size)
+        lu = self._sens_lu
         try:
             if not lu.factor(sub.data):
                 return None
@@ -425,7 +428,7 @@ class InMemorySolver:
         order = np.argsort(-np.abs(g))[:5]
         worst = [(self._names[j], float(abs(g[j]))) for j in order]
         maxr = worst[0][1] if worst else 0.0
-        if status in (0, 1) and maxr <= tol:
+        if status in (0, 1, 6) and maxr <= tol:       # 6: "feasible point for square problem found" (solved)
             return x, msg, maxr
         det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
         fails.append(f"IPOPT status {status} ({msg}) with mu_strategy {options.get('mu_strategy')}, "

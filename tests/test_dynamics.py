@@ -193,7 +193,9 @@ def test_cap_scenario_from_a_path_finds_its_price(long_run, tmp_path):
     for y, v in cap.items():
         assert ds.co2.sel(year=y).item() == pytest.approx(v, rel=1e-9)
     p = ds.carbon_price.sel(year=[2022, 2023, 2024]).values
-    assert (p > 0).all() and (p < 150).all()     # a 10 % cut costs less than S3's 150 yuan (about 20 % in 2022)
+    # a 10 % cut costs most in its first year, when old capital keeps its technique, and less as it
+    # turns over (putty-clay vintages); S3's 150 yuan/t cut CO2 by about 20 % with malleable capital
+    assert (p > 0).all() and p[0] > p[1] > p[2] and p[2] < 150
 
 
 # ----------------------------------------------------------------------------- reliability

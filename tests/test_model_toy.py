@@ -32,7 +32,7 @@ def _vars(m, fixed=False):
 def test_replication_at_zero_price(toy):
     sol = toy.solve(0.0)
     for name, val in _vars(toy.m).items():
-        base = 0.0 if name.startswith(("WALRAS", "CREV")) else (toy.cal.benchmark_co2() if name == "EMI" else 1.0)
+        base = 0.0 if name.startswith(("WALRAS", "CREV", "XPO")) else (toy.cal.benchmark_co2() if name == "EMI" else 1.0)
         assert abs(val - base) < 1e-8 * max(1.0, abs(base)), name
     ds = sol.to_xarray()
     assert np.allclose(ds.output.values, toy.cal.xp0.values, rtol=1e-10)

@@ -124,7 +124,7 @@ def test_scheduler_address_works_like_the_local_default(grid_sweep, scheduler, t
 def test_infeasible_draw_is_recorded_and_the_sweep_goes_on(scheduler, tmp_path):
     import calibration
     el = calibration.load_elasticities()
-    el.loc[el.parameter == "sigma_gen", "high"] = 200.0          # an absurd generation elasticity
+    el.loc[el.parameter == "sigma_gen", "high"] = 1000.0         # an absurd generation elasticity
     el.to_csv(tmp_path / "el.csv", index=False)
     (tmp_path / "f.toml").write_text('name = "f"\ndesign = "grid"\nelasticity_file = "el.csv"\n'
                                      '[price]\nstart_price = [1000]\ngrowth = [0]\n[elasticities]\nsigma_gen = [0.0, 1.0]\n')

@@ -25,6 +25,13 @@ def stock(m, j: str):
     return m.KG[j] if j in m.KG else m.K[j]
 
 
+def new_stock(m, j: str):
+    """Capital of the flexible technology: the stock, less old capital when it is putty-clay."""
+    if hasattr(m, "VJ") and j in m.VJ:
+        return stock(m, j) - m.VINT * m.KO[j]
+    return stock(m, j)
+
+
 def add_capital(m) -> None:
     """Capital stock, capital in use, the idle-capacity complementarity and the average rental.
 
@@ -51,7 +58,7 @@ def add_capital(m) -> None:
         """Idle capacity: capital in use up to the stock, the rental zero when some stands idle (smoothed complementarity)."""
         if cal.cap0[j] <= 0:
             return m.RK[j] == 1.0
-        gap = 1 + MU - m.KU[j] / stock(m, j)      # idle share (+ MU, so full use at the benchmark is exact)
+        gap = 1 + MU - m.KU[j] / new_stock(m, j)  # idle share (+ MU, so full use at the benchmark is exact)
         rk = m.RK[j] / m.PNUM                      # real rental: the condition is homogeneous of degree 0
         return gap + rk - pyo.sqrt((gap - rk) ** 2 + 4 * MU) == 0
     m.eq_rk = pyo.Constraint(m.I, rule=eq_rk, doc="rental rate (full use or idle capital)")
@@ -59,6 +66,11 @@ def add_capital(m) -> None:
 
     gen = {j for j in cal.sectors if cal.role[j] == "generation"}
     w = {j: float(cal.cap0[j]) for j in has if j not in gen}
+    vj = set(m.VJ) if hasattr(m, "VJ") else set()
+
+    def old(j, rent):         # old (putty-clay) capital in use, weighted by its rental or not
+        return (m.RKO[j] if rent else 1.0) * m.ko[j] * m.XPO[j] if j in vj else 0.0
     m.RKAVG = pyo.Expression(
-        expr=sum(v * m.RK[j] * m.KU[j] for j, v in w.items()) / sum(v * m.KU[j] for j, v in w.items()) if w else 1.0,
-        doc="average rental of capital in use outside power generation (index)")
+        expr=sum(v * (m.RK[j] * m.KU[j] + old(j, True)) for j, v in w.items())
+        / sum(v * (m.KU[j] + old(j, False)) for j, v in w.items()) if w else 1.0,
+        doc="average rental of capital in use outside power generation (index; old capital included)")

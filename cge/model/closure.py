@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 from sam.errors import InputError
 
 from ..files import read_toml
+from .vintage import apply_vintage
 
 CLOSURE_DIR = Path(__file__).resolve().parents[1] / "closures"
 # variable family -> economic block (for the squareness report)
@@ -26,10 +27,10 @@ VAR_BLOCK = {
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
     "tm": "trade", "GSAVSH": "institutions", "GSAVY": "institutions", "CTAXB": "carbon",
     "NRS": "investment", "TRENDK": "investment", "IPOW": "investment", "RKM": "clearing", "KS": "clearing",
-    "XEN": "institutions", "PEN": "institutions", "POP": "institutions",
+    "XEN": "institutions", "PEN": "institutions", "POP": "institutions", "XPO": "capital", "RKO": "capital",
 }
 # variables held fixed in every closure (exogenous data the year loop or a shock changes in memory)
-ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "CTAXB", "POP", "TRENDK", "IPOW")
+ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "CTAXB", "POP", "TRENDK", "IPOW", "VINT", "KO", "xo", "lo", "ko", "xporef")
 # structural options of a closure ([options] table): name -> allowed values, the first is the default
 OPTIONS = {
     "capital": ("specific", "mobile"),
@@ -38,6 +39,7 @@ OPTIONS = {
     "investment": ("leontief", "cobb_douglas"),
     "government_saving": ("residual", "share_of_revenue"),
     "households": ("les", "cobb_douglas"),
+    "vintage": ("malleable", "putty_clay"),
 }
 WADJ_DEFAULT = 0.5     # wage-adjustment coefficient of the lagged wage rule (clearing.py)
 
@@ -121,6 +123,7 @@ def apply_closure(m: pyo.ConcreteModel, closure: Closure) -> None:
         m.WADJ.set_value(0.0 if closure.option("labour") == "fixed_real_wage" else WADJ_DEFAULT)
     for name, val in closure.values:
         getattr(m, name).fix(val)
+    apply_vintage(m, closure.option("vintage") == "putty_clay")
 
 
 def square_report(m: pyo.ConcreteModel) -> dict[str, tuple[int, int]]:

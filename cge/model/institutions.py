@@ -91,7 +91,8 @@ def add_institutions(m) -> None:
                    ent_tax=ent_tax, fac_sh=fac_sh)
 
     m.FACINC = pyo.Expression(["lab", "cap"], rule=lambda mm, f: (
-        lab_tot * m.W * m.LS if f == "lab" else sum(float(cal.cap0[j]) * m.RK[j] * m.KU[j] for j in m.I)),
+        lab_tot * m.W * m.LS if f == "lab" else sum(float(cal.cap0[j]) * m.RK[j] * m.KU[j] for j in m.I)
+        + sum(m.OLDINC[j] for j in m.VJ)),
         doc="factor income, billion yuan")
 
     def factor_income(r):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from .base import ces_demand, ces_price, parent
+from .vintage import add_vintage, add_vintage_vars, old_output
 
 
 def add_technology(m) -> None:
@@ -114,6 +115,7 @@ def add_production(m) -> None:
     m.tp = pyo.Param(m.I, initialize=cal.tp.to_dict(), mutable=True, doc="net production tax rate on output")
     m.pc = pyo.Param(m.I, initialize=(cal.process0 / cal.xp0).to_dict(), doc="process CO2, Mt per bn yuan output")
     logit = getattr(m, "_logit_nests", set())
+    add_vintage_vars(m, logit)
 
     def leaf_price(j, leaf):
         if leaf == "f:lab":
@@ -132,8 +134,8 @@ def add_production(m) -> None:
     reg.add("production", "eq_xp", "XP")
 
     def eq_qtop(mm, j):
-        """The top nest's quantity is the activity level."""
-        return m.Q[j, "XP"] == m.XP[j]
+        """The top nest's quantity is the activity level (of new capital, when old capital produces too)."""
+        return m.Q[j, "XP"] == m.XP[j] - old_output(m, j)
     m.eq_qtop = pyo.Constraint(m.I, rule=eq_qtop, doc="top nest = output")
 
     def eq_price(mm, j, n):
@@ -174,10 +176,13 @@ def add_production(m) -> None:
         """Labour demand from the value-added nest."""
         if cal.lab0[j] <= 0:
             return m.L[j] == 1.0
+        if j in m.VJ:
+            return m.L[j] == demand(j, "f:lab", m.W) + m.lo[j] * m.XPO[j]
         return m.L[j] == demand(j, "f:lab", m.W)
     m.eq_l = pyo.Constraint(m.I, rule=eq_l, doc="labour demand")
     reg.add("production", "eq_l", "L")
     m._demand = demand
+    add_vintage(m, process_cost)
 
 
 def add_intermediate_demand(m, demand, logit) -> None:
@@ -186,8 +191,10 @@ def add_intermediate_demand(m, demand, logit) -> None:
     activity j from its nest at the carbon-inclusive price.  Flows in a logit nest (the grid's
     generation) start at 0 here and get their logit expression in :mod:`.power`."""
     def xa(mm, i, j):
-        """Intermediate demand for commodity i by activity j from its nest (carbon-inclusive price)."""
+        """Intermediate demand for commodity i by activity j from its nest (carbon-inclusive price), plus old capital's fixed coefficient."""
         if (j, parent(m, j, f"c:{i}")) in logit:
             return 0.0
+        if (i, j) in m.FV:
+            return demand(j, f"c:{i}", m.PU[i, j]) + m.xo[i, j] * m.XPO[j]
         return demand(j, f"c:{i}", m.PU[i, j])
     m.XA = pyo.Expression(m.F, rule=xa, doc="intermediate demand for a commodity (index; an explicit function)")
