@@ -115,7 +115,7 @@ def test_co2_cut_grows_as_old_capital_turns_over(baseline, tmp_path):
     mall = DynamicRun(_flat(100.0, str(mall_file)), cal=cal, baseline=base, baseline_x=bx).run(YEARS)
     cut = lambda ds: (1 - ds.co2 / base.co2).sel(year=slice(2022, 2035)).to_numpy()
     c_putty, c_mall = cut(putty), cut(mall)
-    print("CO2 cut 2022-2035 putty", c_putty.round(4), "malleable", c_mall.round(4))
+    print("CO2 cut 2022-2035 putty", c_putty.round(4).tolist(), "malleable", c_mall.round(4).tolist())
     assert (c_putty > 0).all()
     assert c_putty[0] < 0.6 * c_mall[0], (c_putty[0], c_mall[0])      # the short run is rigid
     assert c_putty[-1] > 2 * c_putty[0]                                   # the cut grows with turnover
