@@ -102,9 +102,14 @@ def get_x(vs: list) -> np.ndarray:
 
 def set_x(vs: list, x: np.ndarray, free_only: bool = False) -> None:
     """Set the variables ``vs`` (from :func:`var_order`) to ``x``, skipping fixed ones when ``free_only``."""
-    for v, val in zip(vs, x):
-        if not (free_only and v.fixed):
-            v.set_value(float(val), skip_validation=True)
+    vals = np.asarray(x, dtype=float).tolist()
+    if free_only:
+        for v, val in zip(vs, vals):
+            if not v.fixed:
+                v.set_value(val, skip_validation=True)
+    else:
+        for v, val in zip(vs, vals):
+            v.set_value(val, skip_validation=True)
 
 
 _BUILT: dict = {}     # this process's calibration and built models (see reused_model)

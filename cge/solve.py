@@ -335,8 +335,7 @@ class InMemorySolver:
         fails: list[str] = []
         total = [0, 0.0]
         ok = None
-        last = None if self._last_fixed is None else np.array(
-            [self._last_fixed.get(id(v), t) for v, t in zip(self._fixed, target)], dtype=float)
+        last = self._last_fixed_values(target)
         if self.square and NEWTON:
             ok = self._newton(x0, target, tol, total)
             if ok is None and last is not None and NEWTON_HOMOTOPY_STEPS > 0:
@@ -357,9 +356,10 @@ class InMemorySolver:
         if ok is None:
             raise SolveError(f"{where}: " + " | then ".join(fails))
         x, msg, maxr = ok
-        for v, val in zip(self._vars, x):
-            v.set_value(float(val), skip_validation=True)
-        self._last_fixed = {id(v): float(t) for v, t in zip(self._fixed, target)}
+        xs = x.tolist()
+        for k in self._free_pos():                       # the fixed ones hold their values already
+            self._vars[k].set_value(xs[k], skip_validation=True)
+        self._last_fixed = (self._fixed, target.copy())
         return SolveInfo("ok" if not fails else "ok (after a failed attempt)", msg, total[0], total[1], maxr)
 
     def sensitivities(self, of: list, to: list):
@@ -410,7 +410,27 @@ class InMemorySolver:
         import numpy as np
         if self._nlp is None:
             self._compile()
-        self._last_fixed = {id(v): float(v.value) for v in self._fixed}
+        self._last_fixed = (self._fixed, np.array([v.value for v in self._fixed], dtype=float))
+
+    def _last_fixed_values(self, target):
+        """The fixed variables' values at the last solution, in the order of ``self._fixed`` (a variable
+        fixed now but not then takes its value in ``target``); None before any solution."""
+        import numpy as np
+        if self._last_fixed is None:
+            return None
+        ref, vals = self._last_fixed
+        if ref is self._fixed:
+            return vals
+        by_id = {id(v): t for v, t in zip(ref, vals.tolist())}
+        return np.array([by_id.get(id(v), t) for v, t in zip(self._fixed, target)], dtype=float)
+
+    def _free_pos(self) -> list[int]:
+        """Positions in ``self._vars`` of the variables the closure leaves free (cached per fixed set)."""
+        if getattr(self, "_free_for", None) is not self._fixed:
+            fixed = set(int(i) for i in self._fixed_idx)
+            self._free_list = [k for k in range(len(self._vars)) if k not in fixed]
+            self._free_for = self._fixed
+        return self._free_list
 
     def _run(self, x0, fixed_vals, options: dict, where: str, tol: float, fails: list, total: list):
         """One attempt with the fixed variables at ``fixed_vals``: (x, message, max residual) or
