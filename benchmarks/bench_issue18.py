@@ -377,7 +377,7 @@ def lu(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
         model.solve(100.0)
         sv = model.solver
         nlp = sv._nlp
-        data = nlp.evaluate_jacobian().data[sv._jac_keep]
+        data = nlp.evaluate_jacobian().data[sv._jac_keep][sv._lu_mask]     # Newton factorises the nonzeros
         rc = sv._sparse_lu._rc
         nfree = sv._sparse_lu.n
         case = f"{len(cal.sectors)} sectors, {nfree} free variables, {data.size} Jacobian entries"
