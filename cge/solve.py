@@ -612,12 +612,13 @@ class InMemorySolver:
         if self._lu_mask is None or not np.array_equal(nz, self._lu_mask):
             key = np.packbits(nz).tobytes()
             cache = self.__dict__.setdefault("_lu_cache", {})
-            if (self._jac_key, key) not in cache:
+            ck = (self._jac_key, key, LU_BACKEND)
+            if ck not in cache:
                 if len(cache) > 16:
                     cache.clear()
                 rows, cols = self._jac_rc
-                cache[self._jac_key, key] = SparseLU(rows[nz], cols[nz], n)
-            self._lu_mask, self._sparse_lu = nz, cache[self._jac_key, key]
+                cache[ck] = SparseLU(rows[nz], cols[nz], n)
+            self._lu_mask, self._sparse_lu = nz, cache[ck]
         return self._sparse_lu.factor(data[nz])
 
     def _attempt(self, x0, options: dict, where: str):
