@@ -379,8 +379,8 @@ class InMemorySolver:
         jac = nlp.evaluate_jacobian().tocsc()
         free = np.flatnonzero(nlp.primals_lb() != nlp.primals_ub())
         sub = jac[:, free].tocoo()
-        fams = tuple(getattr(self.m, "_switched", ()))
-        switched = np.array([nm.split("[")[0] in fams for nm in self._names], dtype=bool)[sub.row]
+        off = {f for f, sw in getattr(self.m, "_switched", {}).items() if not sw.value}
+        switched = np.array([nm.split("[")[0] in off for nm in self._names], dtype=bool)[sub.row]
         nz = (sub.data != 0.0) | ~switched              # without switched-off entries, as in Newton's LU
         key = (id(nlp), free.tobytes(), np.packbits(nz).tobytes())
         if getattr(self, "_sens_key", None) != key:      # the structure's symbolic analysis, once
@@ -590,14 +590,14 @@ class InMemorySolver:
 
     def _switched_entries(self):
         """Entries of the free Jacobian (order of ``self._jac_rc``) in the rows of equation families
-        whose terms a switch variable multiplies (the model's ``_switched`` names, e.g. old capital's
-        ``eq_vo``, ``eq_rko`` under ``VINT``)."""
+        whose terms a switch variable at 0 multiplies (the model's ``_switched``: family -> switch,
+        e.g. old capital's ``eq_vo``, ``eq_rko`` under ``VINT``)."""
         import numpy as np
-        if getattr(self, "_switched_for", None) is not self._jac_rc:
-            fams = tuple(getattr(self.m, "_switched", ()))
-            rows = np.array([n.split("[")[0] in fams for n in self._names], dtype=bool)
+        off = tuple(sorted(f for f, sw in getattr(self.m, "_switched", {}).items() if not sw.value))
+        if getattr(self, "_switched_for", None) != (id(self._jac_rc), off):
+            rows = np.array([n.split("[")[0] in off for n in self._names], dtype=bool)
             self._switched_mask = rows[self._jac_rc[0]]
-            self._switched_for = self._jac_rc
+            self._switched_for = (id(self._jac_rc), off)
         return self._switched_mask
 
     def _factor_nonzeros(self, data, n: int) -> bool:

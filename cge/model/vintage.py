@@ -112,7 +112,7 @@ def add_vintage(m, process_cost) -> None:
         r = m.XPO[j] / m.xporef[j]
         return m.VINT * (gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU)) + (1 - m.VINT) * m.XPO[j] == 0
     m.eq_vo = pyo.Constraint(m.VJ, rule=eq_vo, doc="output of old capital (zero profit or shut)")
-    m._switched = tuple(getattr(m, "_switched", ())) + ("eq_vo", "eq_rko")   # terms multiplied by VINT
+    m._switched = {**getattr(m, "_switched", {}), "eq_vo": m.VINT, "eq_rko": m.VINT}   # terms multiplied by VINT
     reg.add("capital", "eq_vo", "XPO")
 
     def eq_rko(mm, j):
