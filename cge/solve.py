@@ -13,7 +13,8 @@ point_pyomo_at_asl()      # Pyomo may have been imported before cge: make the AS
 # second attempt when the first one fails (from the same start): adaptive barrier, 5x the iterations
 FALLBACK_OPTIONS = {"mu_strategy": "adaptive"}
 FALLBACK_ITER_FACTOR = 5
-HOMOTOPY_STEPS = (2, 4, 8, 16)
+HOMOTOPY_STEPS = (2, 4, 8, 16)    # after a failure: continue in 2, 4, 8, then 16 equal steps of the exogenous values
+                                  # (16: a first policy year at 3,000 yuan/t idles most old capital at once)
 
 IPOPT_OPTIONS = {            # every IPOPT option in one place
     "tol": 1e-10,
@@ -321,7 +322,7 @@ class InMemorySolver:
         self.square = is_square(self._nlp, self.m)       # fixed variables have lb == ub here
 
     def solve(self, where: str = "", tol: float = 1e-8) -> SolveInfo:
-        """Solve from the current variable values.  When IPOPT fails, continue in 2, then 4 equal
+        """Solve from the current variable values.  When IPOPT fails, continue in 2, 4, 8, then 16 equal
         steps of the fixed values (from those of the last solution: a homotopy), and when that fails too,
         try once more from the same start with ``FALLBACK_OPTIONS``, then with the first barrier and
         ``FALLBACK_ITER_FACTOR`` times the iterations (a year with a large change, e.g. a technology
