@@ -336,7 +336,7 @@ class InMemorySolver:
         fails: list[str] = []
         total = [0, 0.0]
         ok = None
-        last = self._last_fixed_values(target)
+        last = self._switch_aware(self._last_fixed_values(target), target)
         if self.square and NEWTON:
             ok = self._newton(x0, target, tol, total)
             if ok is None and last is not None and NEWTON_HOMOTOPY_STEPS > 0:
@@ -427,6 +427,31 @@ class InMemorySolver:
             return vals
         by_id = {id(v): t for v, t in zip(ref, vals.tolist())}
         return np.array([by_id.get(id(v), t) for v, t in zip(self._fixed, target)], dtype=float)
+
+    def _switch_aware(self, last, target):
+        """The homotopy's start without a structural switch that flipped since the last solution (e.g.
+        ``VINT`` in a policy run's first year, whose last solution is the malleable baseline's): the
+        switch and the data of its block (the model's ``_switch_data``) start at their new values, and
+        only the other exogenous values move in steps."""
+        import numpy as np
+        if last is None:
+            return None
+        blocks = getattr(self.m, "_switch_data", {})
+        if not blocks:
+            return last
+        pos = getattr(self, "_fixed_pos_cache", None)
+        if pos is None or pos[0] is not self._fixed:
+            pos = (self._fixed, {id(v): k for k, v in enumerate(self._fixed)})
+            self._fixed_pos_cache = pos
+        where = pos[1]
+        last = last.copy()
+        for name, names in blocks.items():
+            k = where.get(id(getattr(self.m, name)))
+            if k is None or last[k] == target[k]:
+                continue
+            idx = [k] + [where[id(v)] for n in names for v in getattr(self.m, n).values() if id(v) in where]
+            last[idx] = target[idx]
+        return last
 
     def _free_pos(self) -> list[int]:
         """Positions in ``self._vars`` of the variables the closure leaves free (cached per fixed set)."""

@@ -113,6 +113,7 @@ def add_vintage(m, process_cost) -> None:
         return m.VINT * (gap + r - pyo.sqrt((gap - r) ** 2 + 4 * MU)) + (1 - m.VINT) * m.XPO[j] == 0
     m.eq_vo = pyo.Constraint(m.VJ, rule=eq_vo, doc="output of old capital (zero profit or shut)")
     m._switched = {**getattr(m, "_switched", {}), "eq_vo": m.VINT, "eq_rko": m.VINT}   # terms multiplied by VINT
+    m._switch_data = {**getattr(m, "_switch_data", {}), "VINT": ("KO", "xo", "lo", "ko", "xporef")}
     reg.add("capital", "eq_vo", "XPO")
 
     def eq_rko(mm, j):
