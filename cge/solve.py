@@ -120,6 +120,7 @@ NEWTON_MIN_STEP = 1e-2      # a shorter step (blocked by a bound) hands the solv
 NEWTON_HOMOTOPY_STEPS = 2   # when Newton fails: in this many equal steps of the fixed values, then IPOPT
                             # (first policy years: 0.2 instead of 0.65 s by IPOPT)
 NEWTON_CONTRACTION = 0.5    # a step on an older factorisation must at least halve the worst residual
+NEWTON_STALL = 20           # residual evaluations without a tenfold gain after which Newton gives up
 REFINE = False              # KLU: no iterative refinement of Newton's step (its relative error, 1e-8 to 1e-6,
                             # only slows Newton's convergence by that factor; scaling rows klu / klu-norefine)
 LU_BACKEND = "klu"          # Newton's sparse LU: "klu" (kvxopt; SuperLU when it is not installed) or "superlu"
@@ -558,7 +559,10 @@ class InMemorySolver:
         self._lu = None                                  # each solve factorises at its own start: results do not
         fresh = False                                    # depend on earlier solves (resume, --jobs); fresh: LU at x
         limit = min(NEWTON_MAX_ITER, int(self.options.get("max_iter", NEWTON_MAX_ITER)))
+        best = [(0, r)]                                  # (evaluations, worst residual) at each tenfold gain
         while counts[0] < limit and r > 0.0:
+            if r > NEWTON_TOL and counts[0] - best[-1][0] > NEWTON_STALL:
+                return None                              # no tenfold gain in NEWTON_STALL evaluations: a homotopy or IPOPT does better
             if self._lu is None:
                 if not factor(x):
                     return None
@@ -608,6 +612,8 @@ class InMemorySolver:
                 continue
             x, g, r = xn, gn, rn
             fresh = False
+            if r <= 0.1 * best[-1][1]:
+                best.append((counts[0], r))
         if r > NEWTON_TOL or r > tol:
             nlp.set_primals(x)
             return None
