@@ -378,21 +378,15 @@ class InMemorySolver:
         x = np.array([v.value for v in self._vars], dtype=float)
         self._pin(x[self._fixed_idx])
         nlp.set_primals(x)
-        jac = nlp.evaluate_jacobian().tocsc()
         free = np.flatnonzero(nlp.primals_lb() != nlp.primals_ub())
-        sub = jac[:, free].tocoo()
-        off = {f for f, sw in getattr(self.m, "_switched", {}).items() if not sw.value}
-        switched = np.array([nm.split("[")[0] in off for nm in self._names], dtype=bool)[sub.row]
-        nz = (sub.data != 0.0) | ~switched              # without switched-off entries, as in Newton's LU
-        key = (id(nlp), free.tobytes(), np.packbits(nz).tobytes())
-        if getattr(self, "_sens_key", None) != key:      # the structure's symbolic analysis, once
-            self._sens_key, self._sens_lu = key, SparseLU(sub.row[nz], sub.col[nz], free.size)
-        lu = self._sens_lu
+        self._free_structure(free)                      # the LU of Newton's solves, at this point
+        jac = nlp.evaluate_jacobian()
         try:
-            if not lu.factor(sub.data[nz]):
+            if not self._factor_nonzeros(jac.data[self._jac_keep], free.size):
                 return None
         except ArithmeticError:
             return None
+        lu, jac = self._sparse_lu, jac.tocsc()
         zi = nlp.get_primal_indices(list(to))
         rhs = jac[:, zi].toarray()
         d = np.zeros((len(x), len(zi)))
@@ -521,15 +515,7 @@ class InMemorySolver:
         xf = np.where(np.isfinite(fub) & (fub - xf < span), np.maximum(fub - span, mid), xf)
         x[free] = xf
         rhs = nlp.constraints_ub()
-        key = (id(nlp), free.tobytes())
-        if getattr(self, "_jac_key", None) != key:       # the Jacobian's free columns (its structure is fixed)
-            jac = nlp.evaluate_jacobian()
-            pos = np.full(nlp.n_primals(), -1)
-            pos[free] = np.arange(free.size)
-            col = pos[jac.col]
-            keep = col >= 0
-            self._jac_key, self._jac_keep, self._lu = key, keep, None
-            self._jac_rc, self._lu_mask = (jac.row[keep], col[keep]), None
+        self._free_structure(free)
 
         def resid(xx):
             nlp.set_primals(xx)
@@ -619,6 +605,23 @@ class InMemorySolver:
             return None
         nlp.set_primals(x)
         return x, "Newton: converged", r
+
+    def _free_structure(self, free) -> None:
+        """The Jacobian's entries in the columns of the free variables ``free`` (its structure is fixed
+        by the compiled NLP): ``_jac_keep`` selects them from the Jacobian's values, ``_jac_rc`` are
+        their rows and columns among the free variables (kept while the free set stays)."""
+        import numpy as np
+        nlp = self._nlp
+        key = (id(nlp), free.tobytes())
+        if getattr(self, "_jac_key", None) == key:
+            return
+        jac = nlp.evaluate_jacobian()
+        pos = np.full(nlp.n_primals(), -1)
+        pos[free] = np.arange(free.size)
+        col = pos[jac.col]
+        keep = col >= 0
+        self._jac_key, self._jac_keep, self._lu = key, keep, None
+        self._jac_rc, self._lu_mask = (jac.row[keep], col[keep]), None
 
     def _switched_entries(self):
         """Entries of the free Jacobian (order of ``self._jac_rc``) in the rows of equation families

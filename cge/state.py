@@ -113,7 +113,9 @@ class OldCapital:
             self.pos = np.array([self.sectors.index(j) for j in m.VJ], dtype=int)
 
     def _values(self, name: str) -> np.ndarray:
-        return np.fromiter((v.value for v in self._vars[name]), dtype=float, count=len(self._vars[name]))
+        """Current values of the gathered variable family ``name`` (by activity with old capital)."""
+        from .api import Extractor
+        return Extractor.values(self._vars[name])
 
     def technique(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Average inputs per unit of output of the activities with old capital at the current
@@ -180,7 +182,7 @@ class OldCapital:
     def start(self) -> None:
         """Start values of old output: a malleable start (the first policy year, from the baseline) is
         turned into old and new capital producing; later years carry last year's use of old capital."""
-        from .model.vintage import putty_start
+        from .model.vintage import putty_start, scale_flexible
         m = self.m
         if self.use is None or not (self.use > 1e-12).any():   # no old capital last year: the first policy year
             putty_start(m)
@@ -196,9 +198,7 @@ class OldCapital:
             q = float(m.Q[j, "XP"].value)
             if q > 0:                                    # the flexible nests make the rest of the output
                 f = (xp - xo) / q
-                for nest in m._trees[j]:
-                    m.Q[j, nest].set_value(float(m.Q[j, nest].value) * f)
-                m.KU[j].set_value(float(m.KU[j].value) * f)
+                scale_flexible(m, j, f)
 
     def in_use(self) -> np.ndarray:
         """Old capital in use by sector (index of the 2017 stock; 0 without putty-clay capital)."""

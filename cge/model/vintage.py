@@ -139,6 +139,14 @@ def current_coefficients(m) -> None:
         m.ko[j].set_value(max(float(m.KU[j].value), 1e-12) / xp)
 
 
+def scale_flexible(m, j: str, f: float) -> None:
+    """Scale activity ``j``'s flexible nests (their quantities ``Q``) and its capital in use ``KU`` by
+    ``f``: the start values when old capital takes over part of its output, or hands it back."""
+    for n in m._trees[j]:
+        m.Q[j, n].set_value(float(m.Q[j, n].value) * f)
+    m.KU[j].set_value(float(m.KU[j].value) * f)
+
+
 def putty_start(m) -> None:
     """Turn a malleable solution into the same allocation with old capital producing: old capital is used
     as much as the whole stock is (``ko XPO / KO = KU / K``), the flexible nests and capital in use shrink
@@ -156,9 +164,7 @@ def putty_start(m) -> None:
         m.xporef[j].set_value(s * xp)
         m.XPO[j].set_value(s * xp)
         m.RKO[j].set_value(float(m.RK[j].value))
-        for n in m._trees[j]:
-            m.Q[j, n].set_value(float(m.Q[j, n].value) * (1 - s))
-        m.KU[j].set_value(float(m.KU[j].value) * (1 - s))
+        scale_flexible(m, j, 1 - s)
 
 
 def apply_vintage(m, putty_clay: bool) -> None:
@@ -173,9 +179,7 @@ def apply_vintage(m, putty_clay: bool) -> None:
             xp, xo = float(m.XP[j].value), float(m.XPO[j].value)
             if xp > xo > 0:
                 f = xp / (xp - xo)
-                for n in m._trees[j]:
-                    m.Q[j, n].set_value(float(m.Q[j, n].value) * f)
-                m.KU[j].set_value(float(m.KU[j].value) * f)
+                scale_flexible(m, j, f)
             m.XPO[j].set_value(0.0)
             m.RKO[j].set_value(float(m.RK[j].value))
     if putty_clay and not was:
