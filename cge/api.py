@@ -136,9 +136,11 @@ class FlowValues:
             self.logit_pos = np.array([self.logit["where"][i] for (i, _), lg in zip(self.flows, self.is_logit) if lg],
                                       dtype=int)
         fv = set(m.FV) if hasattr(m, "FV") else set()
-        old = [k for k, f in enumerate(self.flows) if f in fv]        # flows with old (putty-clay) capital
+        vnd = set(m.VND) if hasattr(m, "VND") else set()
+        mat = {k for k, (i, j) in enumerate(self.flows) if j in vnd and parent(m, j, f"c:{i}") == "ND"}
+        old = [k for k, f in enumerate(self.flows) if f in fv or k in mat]   # flows with old (putty-clay) capital
         self.old_pos = np.array(old, dtype=int)
-        self.old_xo = [m.xo[self.flows[k]] for k in old]
+        self.old_xo = [m.xnd[self.flows[k][1]] if k in mat else m.xo[self.flows[k]] for k in old]
         self.old_xpo = [m.XPO[self.flows[k][1]] for k in old]
 
     def __call__(self) -> np.ndarray:

@@ -117,9 +117,10 @@ class OldCapital:
         from .api import Extractor
         return Extractor.values(self._vars[name])
 
-    def technique(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def technique(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Average inputs per unit of output of the activities with old capital at the current
-        values: intermediates by flow, labour and capital in use (new and old) by activity (indices)."""
+        values: energy inputs by flow, the materials bundle, labour and capital in use (new and old)
+        by activity (indices)."""
         m = self.m
         if self._vars is None:
             from .api import FlowValues
@@ -127,11 +128,14 @@ class OldCapital:
             vpos = {j: n for n, j in enumerate(m.VJ)}
             self._fv = FlowValues(m, list(m.FV))
             self._fv_j = np.array([vpos[j] for (_, j) in m.FV], dtype=int)
+            self._nd_j = np.array([vpos[j] for j in m.VND], dtype=int)
             self._vars = {name: [getattr(m, name)[j] for j in m.VJ] for name in ("XP", "L", "KU", "ko", "XPO", "KO")}
+            self._vars["QND"] = [m.QND[j] for j in m.VND]
             self._stock = [stock(m, j) for j in m.VJ]
         v = {name: self._values(name) for name in self._vars}
         xp = np.maximum(v["XP"], 1e-12)
-        return self._fv() / xp[self._fv_j], v["L"] / xp, (v["KU"] + v["ko"] * v["XPO"]) / xp
+        return (self._fv() / xp[self._fv_j], v["QND"] / xp[self._nd_j], v["L"] / xp,
+                (v["KU"] + v["ko"] * v["XPO"]) / xp)
 
     def _base_technique(self, year: int, at_base, key: bytes | None = None) -> tuple:
         """The baseline's technique of ``year`` and its use of capital; ``at_base(year, fn)`` evaluates
@@ -167,14 +171,14 @@ class OldCapital:
         b0 = self._base_technique(year - 1, at_base, keys.get(year - 1))
         b1 = self._base_technique(year, at_base, keys.get(year))
         ratio = lambda a, b: np.divide(a, b, out=np.ones_like(a), where=b > 1e-12)
-        xo, lo, ko = (p * ratio(c, d) for p, c, d in zip(self.last, b1[:3], b0[:3]))
-        self.base_use = b1[3]
+        xo, xnd, lo, ko = (p * ratio(c, d) for p, c, d in zip(self.last, b1[:4], b0[:4]))
+        self.base_use = b1[4]
         prev = k if self.k_used is None else self.k_used
         ko_stock = np.minimum((1 - delta[self.pos]) * prev[self.pos], 0.99 * k[self.pos])
         if not hasattr(self, "_data_vars"):
-            self._data_vars = ([m.xo[f] for f in m.FV], [m.lo[j] for j in m.VJ], [m.ko[j] for j in m.VJ],
-                               [m.KO[j] for j in m.VJ])
-        for vs, vals in zip(self._data_vars, (xo, lo, np.maximum(ko, 1e-9), np.maximum(ko_stock, 1e-9))):
+            self._data_vars = ([m.xo[f] for f in m.FV], [m.xnd[j] for j in m.VND], [m.lo[j] for j in m.VJ],
+                               [m.ko[j] for j in m.VJ], [m.KO[j] for j in m.VJ])
+        for vs, vals in zip(self._data_vars, (xo, xnd, lo, np.maximum(ko, 1e-9), np.maximum(ko_stock, 1e-9))):
             for v, x in zip(vs, vals.tolist()):
                 v.set_value(x, skip_validation=True)
         m.VINT.set_value(1.0)
@@ -195,10 +199,8 @@ class OldCapital:
             # the scale of the profitability condition: old output at the baseline's use of capital, so
             # that a zero price reproduces the baseline exactly
             m.xporef[j].set_value(max(float(self.base_use[n]) * full, 1e-9))
-            q = float(m.Q[j, "XP"].value)
-            if q > 0:                                    # the flexible nests make the rest of the output
-                f = (xp - xo) / q
-                scale_flexible(m, j, f)
+            q = float(m.Q[j, "XP"].value)            # the flexible nests make the rest of the output
+            scale_flexible(m, j, (xp - xo) / q if q > 0 else 1.0)
 
     def in_use(self) -> np.ndarray:
         """Old capital in use by sector (index of the 2017 stock; 0 without putty-clay capital)."""

@@ -27,10 +27,10 @@ VAR_BLOCK = {
     "TGEN": "power", "RKGAP": "power", "GSH": "power", "RGDP": "clearing", "FWAGE": "clearing",
     "tm": "trade", "GSAVSH": "institutions", "GSAVY": "institutions", "CTAXB": "carbon",
     "NRS": "investment", "TRENDK": "investment", "IPOW": "investment", "RKM": "clearing", "KS": "clearing",
-    "XEN": "institutions", "PEN": "institutions", "POP": "institutions", "XPO": "capital", "RKO": "capital",
+    "XEN": "institutions", "PEN": "institutions", "POP": "institutions", "XPO": "capital", "RKO": "capital", "QND": "capital",
 }
 # variables held fixed in every closure (exogenous data the year loop or a shock changes in memory)
-ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "CTAXB", "POP", "TRENDK", "IPOW", "VINT", "KO", "xo", "lo", "ko", "xporef")
+ALWAYS_FIXED = ("tm", "WBASE", "LSBASE", "WDEVLAG", "CTAXB", "POP", "TRENDK", "IPOW", "VINT", "KO", "xo", "xnd", "lo", "ko", "xporef")
 # structural options of a closure ([options] table): name -> allowed values, the first is the default
 OPTIONS = {
     "capital": ("specific", "mobile"),

@@ -191,9 +191,13 @@ def add_intermediate_demand(m, demand, logit) -> None:
     activity j from its nest at the carbon-inclusive price.  Flows in a logit nest (the grid's
     generation) start at 0 here and get their logit expression in :mod:`.power`."""
     def xa(mm, i, j):
-        """Intermediate demand for commodity i by activity j from its nest (carbon-inclusive price), plus old capital's fixed coefficient."""
-        if (j, parent(m, j, f"c:{i}")) in logit:
+        """Intermediate demand for commodity i by activity j from its nest (carbon-inclusive price), plus old capital's fixed coefficient
+        (materials: the Leontief bundle of both vintages)."""
+        par = parent(m, j, f"c:{i}")
+        if (j, par) in logit:
             return 0.0
+        if par == "ND" and j in m.VND:        # Leontief materials: the bundle both vintages buy
+            return m.QND[j]
         if (i, j) in m.FV:
             return demand(j, f"c:{i}", m.PU[i, j]) + m.xo[i, j] * m.XPO[j]
         return demand(j, f"c:{i}", m.PU[i, j])
