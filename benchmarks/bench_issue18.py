@@ -362,7 +362,8 @@ def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
 
 def lu(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
     """Newton's LU at the benchmark solution plus 100 yuan/t: one factorisation (median of 5) and one
-    solve with KLU and with SuperLU, by number of sectors."""
+    solve with KLU (through cge.klu, and its refactorisation; through kvxopt.klu) and with SuperLU,
+    by number of sectors."""
     import statistics
 
     import calibration as C
@@ -382,13 +383,21 @@ def lu(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
         nfree = sv._sparse_lu.n
         case = f"{len(cal.sectors)} sectors, {nfree} free variables, {data.size} Jacobian entries"
         ld = load()
-        for backend in ("klu", "superlu"):
+        for backend in ("klu", "kvxopt", "superlu"):
             lu_ = S_.SparseLU(*rc, nfree, backend=backend)
             times = []
             for _ in range(5):
                 t = time.perf_counter()
                 lu_.factor(data)
                 times.append(time.perf_counter() - t)
+            if lu_.backend == "klu":                     # Newton's later factorisations in a solve
+                again = []
+                for _ in range(5):
+                    t = time.perf_counter()
+                    lu_.factor(data, reuse=True)
+                    again.append(time.perf_counter() - t)
+                rows.append(row("lu", code, case, "refactor_median_klu", statistics.median(again) * 1000, "ms",
+                                "klu_refactor: the first factorisation's pivot order", ld=ld))
             b = np.ones(nfree)
             t = time.perf_counter()
             x = lu_.solve(b)

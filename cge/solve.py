@@ -123,50 +123,64 @@ NEWTON_CONTRACTION = 0.5    # a step on an older factorisation must at least hal
 NEWTON_STALL = 20           # residual evaluations without a tenfold gain after which Newton gives up
 REFINE = False              # KLU: no iterative refinement of Newton's step (its relative error, 1e-8 to 1e-6,
                             # only slows Newton's convergence by that factor; scaling rows klu / klu-norefine)
-LU_BACKEND = "klu"          # Newton's sparse LU: "klu" (kvxopt; SuperLU when it is not installed) or "superlu"
+LU_BACKEND = "klu"          # Newton's sparse LU: "klu" (kvxopt's library through cge.klu, with refactorisation),
+                            # "kvxopt" (its klu module) or "superlu"; each falls back to the next when missing
 
 
 class SparseLU:
     """LU factorisation of the Newton Jacobian of one fixed sparsity structure (``rows``, ``cols``,
-    ``n`` x ``n``): KLU (SuiteSparse, via ``kvxopt``) when installed, else SciPy's SuperLU.
+    ``n`` x ``n``): KLU (SuiteSparse, the library of ``kvxopt``) when installed, else SciPy's SuperLU.
 
     KLU permutes the matrix to block triangular form and orders each block by AMD, and its symbolic
     analysis is done once per structure; on the model's Jacobians it factorises 7-14 times faster
     than SuperLU with COLAMD, whose fill grows fast with the number of sectors
-    (``benchmarks/issue18.csv``, section ``lu``).  KLU's partial pivoting is a threshold one
-    (0.001): a solved step has a relative error of 1e-8 to 1e-6, against 1e-10 with SuperLU, which
-    only changes Newton's convergence by that factor; ``refine`` adds one step of iterative
-    refinement (to 1e-10 or less)."""
+    (``benchmarks/issue18.csv``, section ``lu``).  Through :mod:`cge.klu` a factorisation with
+    ``reuse`` keeps the last one's pivot order (``klu_refactor``); without it (``kvxopt.klu``) each
+    factorisation starts afresh.  KLU's partial pivoting is a threshold one (0.001): a solved step
+    has a relative error of 1e-8 to 1e-6, against 1e-10 with SuperLU, which only changes Newton's
+    convergence by that factor; ``refine`` adds one step of iterative refinement (to 1e-10 or less)."""
 
     def __init__(self, rows, cols, n: int, backend: str | None = None) -> None:
         import numpy as np
         self.n = n
         self.backend = backend or LU_BACKEND
+        self._rc = (rows, cols)
+        order = np.lexsort((rows, cols))                             # compressed-column order
+        r, c = np.asarray(rows)[order], np.asarray(cols)[order]
+        if ((np.diff(r) == 0) & (np.diff(c) == 0)).any():           # repeated entries: SuperLU
+            self.backend = "superlu"
         if self.backend == "klu":
+            from . import klu as klu_
+            lib = klu_.load()
+            if lib is not None:
+                try:
+                    self._klu = klu_.KLU(lib, rows, cols, n)
+                except ValueError:
+                    self.backend = "superlu"
+            else:
+                self.backend = "kvxopt"
+        if self.backend == "kvxopt":
             try:
                 import kvxopt
                 from kvxopt import klu
             except ImportError:
                 self.backend = "superlu"
-        if self.backend == "klu":
-            order = np.lexsort((rows, cols))                     # the column-major order kvxopt stores
-            self._order = order
-            self._A = kvxopt.spmatrix(np.ones(order.size), np.asarray(rows)[order].astype(int),
-                                      np.asarray(cols)[order].astype(int), size=(n, n))
-            if len(self._A.V) != order.size:                     # repeated entries: SuperLU
-                self.backend = "superlu"
             else:
-                self._klu, self._matrix = klu, kvxopt.matrix
+                self._order = order
+                self._A = kvxopt.spmatrix(np.ones(order.size), r.astype(int), c.astype(int), size=(n, n))
+                self._klum, self._matrix = klu, kvxopt.matrix
                 self._Fs = klu.symbolic(self._A)
-        self._rc = (rows, cols)
 
-    def factor(self, data) -> bool:
-        """Factorise the matrix with these values (in the order of ``rows``, ``cols``); False when singular."""
+    def factor(self, data, reuse: bool = False) -> bool:
+        """Factorise the matrix with these values (in the order of ``rows``, ``cols``); False when
+        singular.  ``reuse``: KLU may keep the last factorisation's pivot order."""
         self._data = data
         try:
             if self.backend == "klu":
+                return self._klu.factor(data, reuse)
+            if self.backend == "kvxopt":
                 self._A.V = self._matrix(data[self._order])
-                self._Fn = self._klu.numeric(self._A, self._Fs)
+                self._Fn = self._klum.numeric(self._A, self._Fs)
             else:
                 from scipy.sparse import csc_matrix
                 from scipy.sparse.linalg import splu
@@ -178,7 +192,7 @@ class SparseLU:
     def solve(self, b, refine: bool = REFINE):
         """x with J x = b (KLU: with one step of iterative refinement if ``refine``)."""
         import numpy as np
-        if self.backend != "klu":
+        if self.backend == "superlu":
             return self._lu.solve(b)
         x = self._klu_solve(b)
         if not refine:
@@ -189,8 +203,10 @@ class SparseLU:
 
     def _klu_solve(self, b):
         import numpy as np
+        if self.backend == "klu":
+            return self._klu.solve(b)
         B = self._matrix(np.ascontiguousarray(b, dtype=float))
-        self._klu.solve(self._A, self._Fs, self._Fn, B)
+        self._klum.solve(self._A, self._Fs, self._Fn, B)
         return np.array(B, dtype=float).ravel()
 
 
@@ -527,8 +543,9 @@ class InMemorySolver:
 
         def factor(xx):
             nlp.set_primals(xx)
-            try:
-                ok = self._factor_nonzeros(nlp.evaluate_jacobian().data[self._jac_keep], free.size)
+            try:                                         # later factorisations of this solve keep the first's pivot order
+                ok = self._factor_nonzeros(nlp.evaluate_jacobian().data[self._jac_keep], free.size,
+                                           reuse=self._lu if counts[1] else None)
             except (PyNumeroEvaluationError, ArithmeticError, ValueError):
                 ok = False
             self._lu = self._sparse_lu if ok else None   # singular Jacobian: IPOPT takes over
@@ -635,7 +652,7 @@ class InMemorySolver:
             self._switched_for = (id(self._jac_rc), off)
         return self._switched_mask
 
-    def _factor_nonzeros(self, data, n: int) -> bool:
+    def _factor_nonzeros(self, data, n: int, reuse=None) -> bool:
         """Factorise the free Jacobian with values ``data`` (in the order of ``self._jac_rc``) without
         the zero entries of switched equations: a term multiplied by a switch at 0 (old capital's
         equations in a malleable closure, ``VINT``) is structurally there but zero, and factorising it
@@ -654,7 +671,7 @@ class InMemorySolver:
                 rows, cols = self._jac_rc
                 cache[ck] = SparseLU(rows[nz], cols[nz], n)
             self._lu_mask, self._sparse_lu = nz, cache[ck]
-        return self._sparse_lu.factor(data[nz])
+        return self._sparse_lu.factor(data[nz], reuse=self._sparse_lu is reuse)
 
     def _attempt(self, x0, options: dict, where: str):
         """One IPOPT run from ``x0``: (x, status, message, iterations, seconds)."""

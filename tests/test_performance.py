@@ -141,9 +141,9 @@ def test_newton_with_klu_or_superlu_reaches_ipopts_solution(cal, monkeypatch):
     np.testing.assert_allclose(klu, ipopt, rtol=1e-9, atol=1e-10)
 
 
-@pytest.mark.parametrize("backend", ["klu", "superlu"])
+@pytest.mark.parametrize("backend", ["klu", "kvxopt", "superlu"])
 def test_sparse_lu_solves_and_reports_singular(backend):
-    if backend == "klu":
+    if backend in ("klu", "kvxopt"):
         pytest.importorskip("kvxopt")
     from scipy.sparse import random as sprandom
     rng = np.random.default_rng(7)
@@ -159,3 +159,38 @@ def test_sparse_lu_solves_and_reports_singular(backend):
     data = A.data.copy()
     data[A.row == 5] = 0.0                              # a zero row: singular
     assert not lu.factor(data)
+
+
+def test_klu_refactorisation_keeps_the_pivot_order_and_solves_the_new_matrix():
+    """KLU through ctypes (the library kvxopt ships): a refactorisation with new values solves the new
+    matrix as exactly as a fresh factorisation, and one whose pivots have become tiny is redone."""
+    pytest.importorskip("kvxopt")
+    from scipy.sparse import identity
+    from scipy.sparse import random as sprandom
+
+    from cge import klu
+    lib = klu.load()
+    assert lib is not None                                  # the wheel's library has KLU 1.3's layout
+    rng = np.random.default_rng(11)
+    n = 400
+    A = (sprandom(n, n, density=0.01, random_state=rng) + 5 * identity(n)).tocoo()
+    lu = klu.KLU(lib, A.row, A.col, n)
+    assert lu.factor(A.data)
+    b = rng.normal(size=n)
+    data = A.data * (1 + 0.2 * rng.uniform(-1, 1, size=A.data.size))     # same pattern, new values
+    rcond = lu._rcond
+    assert lu.factor(data, reuse=True) and lu._rcond == rcond  # refactorised: no new pivoting
+    M = type(A)((data, (A.row, A.col)), shape=(n, n)).tocsr()
+    x = lu.solve(b)
+    assert np.max(np.abs(M @ x - b)) < 1e-10 * np.max(np.abs(b))
+    diag = A.row == A.col
+    weak = data.copy()
+    weak[diag] *= 1e-6                                       # the old pivots become tiny: a fresh factorisation
+    assert lu.factor(weak, reuse=True) and lu._rcond != rcond
+    W = type(A)((weak, (A.row, A.col)), shape=(n, n)).tocsr()
+    x = lu.solve(b)
+    assert np.max(np.abs(W @ x - b)) < 1e-8 * np.max(np.abs(b)) * np.max(np.abs(x))
+    zero = data.copy()
+    zero[A.row == 5] = 0.0                                   # singular: refused with or without reuse
+    assert not lu.factor(zero, reuse=True) or not np.all(np.isfinite(lu.solve(b)))
+    assert not lu.factor(zero)

@@ -75,6 +75,33 @@ def test_switch_in_place_reproduces_the_malleable_solution_then_responds_less(ca
     assert acc["gdp_nominal"] == pytest.approx(acc["gdp_income_side"], rel=1e-9)
 
 
+def test_old_materials_bundle_is_one_coefficient_per_material(cal):
+    """Old capital's materials (the Leontief ND nest) carry one coefficient per activity, ``xnd``: with
+    old capital producing, every material flow is the flexible nest's demand plus ``xnd XPO``, its unit
+    cost counts each material at ``xnd`` times its 2017 share, and the numpy evaluation of the flows
+    used by result extraction and the year loop matches Pyomo's."""
+    from cge.api import FlowValues
+    from cge.model.base import parent
+    model = cge.Model(cal)
+    model.solve(100.0)
+    model.set_closure(_putty(model.closure))
+    model.solve(300.0)
+    m = model.m
+    assert len(m.VND) > 0.8 * len(m.VJ) and max(float(m.XPO[j].value) for j in m.VND) > 0.1
+    nd = [(i, j) for (i, j) in m.F if j in m.VND and parent(m, j, f"c:{i}") == "ND"]
+    assert nd and not set(nd) & set(m.FV)                    # energy inputs keep a coefficient per flow
+    for (i, j) in nd:
+        want = float(m.Q[j, "ND"].value) + float(m.xnd[j].value) * float(m.XPO[j].value)
+        assert pyo.value(m.XA[i, j]) == pytest.approx(want, rel=1e-12)
+    for j in list(m.VND)[:10]:                               # unit cost: the bundle's price = the materials' prices
+        tree = m._trees[j]
+        top = tree["XP"].value
+        by_flow = sum(v / top * float(m.xnd[j].value) * pyo.value(m.PU[k[2:], j]) for k, v in tree["ND"].children.items())
+        assert by_flow == pytest.approx(tree["ND"].value / top * float(m.xnd[j].value) * float(m.P[j, "ND"].value), rel=1e-12)
+    flows = list(m.F)
+    np.testing.assert_allclose(FlowValues(m, flows)(), [pyo.value(m.XA[f]) for f in flows], rtol=1e-13)
+
+
 def test_high_price_leaves_old_capital_idle_at_zero_rent(cal):
     model = cge.Model(cal)
     model.solve(0.0)
