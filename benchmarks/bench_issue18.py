@@ -197,7 +197,7 @@ def split_run(scenario: str, end: int, variant: dict, base=None, bx=None):
 VARIANTS = {   # name -> what is switched off (the rows that justify each option)
     "all options": {},
     "IPOPT only": {"no_newton": True},                     # Newton's method off: every solve by IPOPT
-    "no Newton homotopy": {"newton_homotopy": 0},           # a failed Newton solve goes straight to IPOPT
+    "no Newton homotopy": {"newton_homotopy": ()},           # a failed Newton solve goes straight to IPOPT
     "no extrapolated start": {"no_extrapolation": True},
     # IPOPT's options, measured where IPOPT solves every year
     "IPOPT only: exact Hessian": {"no_newton": True, "exact_hessian": True},

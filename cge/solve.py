@@ -117,8 +117,9 @@ NEWTON_TOL = 1e-10          # worst absolute residual (IPOPT's constr_viol_tol)
 NEWTON_MAX_ITER = 60        # residual evaluations (steps and step cuts); also at most IPOPT's max_iter
 NEWTON_TAU = 0.99           # fraction to the boundary (IPOPT's tau_min)
 NEWTON_MIN_STEP = 1e-2      # a shorter step (blocked by a bound) hands the solve to IPOPT
-NEWTON_HOMOTOPY_STEPS = 2   # when Newton fails: in this many equal steps of the fixed values, then IPOPT
-                            # (first policy years: 0.2 instead of 0.65 s by IPOPT)
+NEWTON_HOMOTOPY_STEPS = (2, 8)   # when Newton fails: in this many equal steps of the fixed values, the next
+                                 # count when that fails too, then IPOPT (first policy years: 0.2 instead of
+                                 # 0.65 s by IPOPT; a first year at 600 yuan/t needs the 8 steps)
 NEWTON_CONTRACTION = 0.5    # a step on an older factorisation must at least halve the worst residual
 NEWTON_STALL = 20           # residual evaluations without a tenfold gain after which Newton gives up
 REFINE = False              # KLU: no iterative refinement of Newton's step (its relative error, 1e-8 to 1e-6,
@@ -356,8 +357,10 @@ class InMemorySolver:
         last = self._switch_aware(self._last_fixed_values(target), target)
         if self.square and NEWTON:
             ok = self._newton(x0, target, tol, total)
-            if ok is None and last is not None and NEWTON_HOMOTOPY_STEPS > 0:
-                ok = _in_steps(lambda x, f: self._newton(x, f, tol, total), x0, last, target, NEWTON_HOMOTOPY_STEPS)
+            for n in NEWTON_HOMOTOPY_STEPS if ok is None and last is not None else ():
+                ok = _in_steps(lambda x, f: self._newton(x, f, tol, total), x0, last, target, n)
+                if ok is not None:
+                    break
         if ok is None:
             ok = self._run(x0, target, self.options, where, tol, fails, total)
         if ok is None and last is not None:
@@ -493,8 +496,9 @@ class InMemorySolver:
         det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
         fails.append(f"IPOPT status {status} ({msg}) with mu_strategy {options.get('mu_strategy')}, "
                      f"max residual {maxr:.3g}; worst: {det}")
-        for v, val in zip(self._vars, x):                  # leave the last iterate for inspection
-            v.set_value(float(val), skip_validation=True)
+        xs = x.tolist()                                    # leave the last iterate for inspection; the fixed
+        for k in self._free_pos():                         # variables keep their values (not a homotopy step's)
+            self._vars[k].set_value(xs[k], skip_validation=True)
         return None
 
     def _newton(self, x0, fixed_vals, tol: float, total: list):

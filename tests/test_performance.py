@@ -141,6 +141,22 @@ def test_newton_with_klu_or_superlu_reaches_ipopts_solution(cal, monkeypatch):
     np.testing.assert_allclose(klu, ipopt, rtol=1e-9, atol=1e-10)
 
 
+def test_newton_homotopy_escalates_before_ipopt(cal, monkeypatch):
+    """0 -> 500 yuan/t in one static solve: Newton alone and in two steps of the price fail, eight steps
+    succeed, so IPOPT is not needed; the solution is IPOPT's (rtol 1e-8), whose failed attempts (a
+    homotopy) leave the fixed variables at their values, not at an intermediate step's."""
+    model = cge.Model(cal)
+    model.solve(0.0)
+    newton, how = _solution(model, 500.0)
+    assert how.startswith("Newton"), how
+    model.solve(0.0)
+    monkeypatch.setattr(solve, "NEWTON_HOMOTOPY_STEPS", (2,))
+    ipopt, how = _solution(model, 500.0)
+    assert not how.startswith("Newton"), how
+    assert float(model.m.CTAX.value) == 500.0
+    np.testing.assert_allclose(newton, ipopt, rtol=1e-8, atol=1e-9)
+
+
 @pytest.mark.parametrize("backend", ["klu", "kvxopt", "superlu"])
 def test_sparse_lu_solves_and_reports_singular(backend):
     if backend in ("klu", "kvxopt"):
