@@ -64,6 +64,7 @@ def _declare(lib) -> None:
     lib.klu_l_refactor.argtypes, lib.klu_l_refactor.restype = [ip, ip, dp, _P, _P, com], _I
     lib.klu_l_rcond.argtypes, lib.klu_l_rcond.restype = [_P, _P, com], _I
     lib.klu_l_solve.argtypes, lib.klu_l_solve.restype = [_P, _P, _I, _I, dp, com], _I
+    lib.klu_l_flops.argtypes, lib.klu_l_flops.restype = [_P, _P, com], _I
     lib.klu_l_free_numeric.argtypes = [ctypes.POINTER(_P), com]
     lib.klu_l_free_symbolic.argtypes = [ctypes.POINTER(_P), com]
 
@@ -114,6 +115,11 @@ class KLU:
         x = np.array(b, dtype=float)
         self._lib.klu_l_solve(self._sym, self._num, self.n, 1, x, ctypes.byref(self._c))
         return x
+
+    def flops(self) -> float:
+        """Floating-point operations of the last factorisation (KLU's count; a benchmark statistic)."""
+        self._lib.klu_l_flops(self._sym, self._num, ctypes.byref(self._c))
+        return float(self._c.flops)
 
     def _free_numeric(self) -> None:
         if self._num:
