@@ -108,8 +108,8 @@ class FlowValues:
         self.kind = np.zeros(n, dtype=int)      # 0 no twist, 1 twisted (f / norm), 2 the others (1 / norm)
         self.theta = np.zeros(n)
         self.is_logit = np.zeros(n, dtype=bool)
-        for k, (i, j) in enumerate(self.flows):
-            par = parent(m, j, f"c:{i}")
+        pars = [parent(m, j, f"c:{i}") for i, j in self.flows]
+        for k, ((i, j), par) in enumerate(zip(self.flows, pars)):
             self.nest[k] = npos[(j, par)]
             self.sigma[k] = m._trees[j][par].sigma
             if (j, par) in logit:
@@ -137,7 +137,7 @@ class FlowValues:
                                       dtype=int)
         fv = set(m.FV) if hasattr(m, "FV") else set()
         vnd = set(m.VND) if hasattr(m, "VND") else set()
-        mat = {k for k, (i, j) in enumerate(self.flows) if j in vnd and parent(m, j, f"c:{i}") == "ND"}
+        mat = {k for k, ((_, j), par) in enumerate(zip(self.flows, pars)) if j in vnd and par == "ND"}
         old = [k for k, f in enumerate(self.flows) if f in fv or k in mat]   # flows with old (putty-clay) capital
         self.old_pos = np.array(old, dtype=int)
         self.old_xo = [m.xnd[self.flows[k][1]] if k in mat else m.xo[self.flows[k]] for k in old]

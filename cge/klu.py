@@ -70,7 +70,8 @@ def _declare(lib) -> None:
 
 
 class KLU:
-    """LU factorisations of one ``n`` x ``n`` sparsity structure (``rows``, ``cols``; no repeats).
+    """LU factorisations of one ``n`` x ``n`` sparsity structure (``rows``, ``cols``; no repeats;
+    ``order``: their compressed-column order, when the caller has it).
 
     :meth:`factor` factorises from scratch (KLU's partial pivoting) or, with ``reuse``, refactorises
     with the pivot order of the last factorisation; a refactorisation whose pivots have become small
@@ -79,10 +80,10 @@ class KLU:
 
     REUSE_RCOND = 1e-3
 
-    def __init__(self, lib, rows, cols, n: int) -> None:
+    def __init__(self, lib, rows, cols, n: int, order=None) -> None:
         rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
         self._lib, self.n = lib, n
-        self._order = np.lexsort((rows, cols))                       # compressed-column order
+        self._order = np.lexsort((rows, cols)) if order is None else order   # compressed-column order
         counts = np.bincount(cols, minlength=n)
         self._Ap = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._Ai = np.ascontiguousarray(rows[self._order])

@@ -155,7 +155,7 @@ class SparseLU:
             lib = klu_.load()
             if lib is not None:
                 try:
-                    self._klu = klu_.KLU(lib, rows, cols, n)
+                    self._klu = klu_.KLU(lib, rows, cols, n, order)
                 except ValueError:
                     self.backend = "superlu"
             else:
@@ -377,9 +377,7 @@ class InMemorySolver:
         if ok is None:
             raise SolveError(f"{where}: " + " | then ".join(fails))
         x, msg, maxr = ok
-        xs = x.tolist()
-        for k in self._free_pos():                       # the fixed ones hold their values already
-            self._vars[k].set_value(xs[k], skip_validation=True)
+        self._write_free(x)                              # the fixed ones hold their values already
         self._last_fixed = (self._fixed, target.copy())
         return SolveInfo("ok" if not fails else "ok (after a failed attempt)", msg, total[0], total[1], maxr)
 
@@ -475,6 +473,12 @@ class InMemorySolver:
             self._free_for = self._fixed
         return self._free_list
 
+    def _write_free(self, x) -> None:
+        """Set the model's free variables to their values in ``x`` (the order of the compiled NLP)."""
+        xs = x.tolist()
+        for k in self._free_pos():
+            self._vars[k].set_value(xs[k], skip_validation=True)
+
     def _run(self, x0, fixed_vals, options: dict, where: str, tol: float, fails: list, total: list):
         """One attempt with the fixed variables at ``fixed_vals``: (x, message, max residual) or
         None (the failure is appended to ``fails``; the last iterate is left in the model)."""
@@ -496,10 +500,8 @@ class InMemorySolver:
         det = "; ".join(f"{n}: {r:.3g}" for n, r in worst)
         fails.append(f"IPOPT status {status} ({msg}) with mu_strategy {options.get('mu_strategy')}, "
                      f"max residual {maxr:.3g}; worst: {det}")
-        xs = x.tolist()                                    # leave the last iterate for inspection; the fixed
-        for k in self._free_pos():                         # variables keep their values (not a homotopy step's)
-            self._vars[k].set_value(xs[k], skip_validation=True)
-        return None
+        self._write_free(x)                                # leave the last iterate for inspection; the fixed
+        return None                                        # variables keep their values (not a homotopy step's)
 
     def _newton(self, x0, fixed_vals, tol: float, total: list):
         """See :meth:`_newton_steps`; its steps and time count in ``total`` whether it converges or not."""

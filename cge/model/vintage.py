@@ -100,7 +100,7 @@ def add_vintage(m, process_cost) -> None:
 
     def eq_qnd(mm, j):
         """Materials bought: the flexible nest's plus old capital's fixed coefficient times its output (Leontief for both)."""
-        return m.QND[j] == m.Q[j, "ND"] + m.xnd[j] * m.XPO[j]
+        return m.QND[j] == materials(m, j)
     m.eq_qnd = pyo.Constraint(m.VND, rule=eq_qnd, doc="materials bought by both vintages")
     reg.add("capital", "eq_qnd", "QND")
 
