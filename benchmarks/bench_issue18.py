@@ -14,7 +14,9 @@ Sections (``--only`` runs some of them; rows of the others already in the CSV ar
   with 1 and 2 Dask workers;
 * ``scaling`` a static warm re-solve (carbon price 25 -> 50 -> ... -> 150 yuan/t) on SAMs of 35,
   65, 106 and 147 sectors: the shipped 65-sector SAM with non-energy sectors merged (35) or split
-  (106, 147) in fixed proportions (balanced; CO2 accounts merged or split alike);
+  (106, 147) in fixed proportions (balanced; CO2 accounts merged or split alike); each solve
+  starting from the last one's factorisation (``keep_factorisation``, what static and dynamic
+  solves do) and, in the rows "factorised afresh", from a factorisation at its own start;
 * ``lu``      Newton's sparse LU at 100 yuan/t on the same SAMs: one factorisation and one solve of
   the Jacobian of the free variables with KLU and with SuperLU.
 
@@ -337,11 +339,12 @@ def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
     import calibration as C
     import cge
     rows = []
-    for n in sizes:
+    for n, keep in [(n, keep) for n in sizes for keep in (True, False)]:
         S, co2, proc, groups, cats = resized_sam(n)
         cal = C.calibrate(S, None, co2, proc, groups, categories=cats)
         ld = load()
         model = cge.Model(cal)
+        model.keep_factorisation = keep
         model.solve(0.0)
         walls, ipopt, iters = [], [], []
         parts, undo = _split_newton()
@@ -355,7 +358,7 @@ def scaling(code: str, sizes=(35, 65, 106, 147)) -> list[dict]:
         finally:
             undo()
         free = sum(1 for v in model.solver._vars if not v.fixed)
-        case = f"{len(cal.sectors)} sectors, static warm re-solve"
+        case = f"{len(cal.sectors)} sectors, static warm re-solve" + ("" if keep else ", factorised afresh")
         new = [row("scaling", code, case, "solve_wall_median", statistics.median(walls) * 1000, "ms", ld=ld),
                row("scaling", code, case, "solve_ipopt_median", statistics.median(ipopt) * 1000, "ms", ld=ld),
                row("scaling", code, case, "iterations_mean", statistics.mean(iters), "1", ld=ld),

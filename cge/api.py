@@ -315,6 +315,7 @@ class Model:
         check_square(self.m, self.closure)
         self.solver = InMemorySolver(self.m)
         self._extract: Extractor | None = None
+        self.keep_factorisation = True          # a re-solve starts from the last LU factorisation (InMemorySolver)
 
     def set_coverage(self, covered: "list[str] | str" = "all") -> None:
         """Which users pay the carbon price: ``"all"`` or a list of activity codes and households
@@ -381,5 +382,6 @@ class Model:
             # an endogenous price (cap closure) starting at exactly zero is a degenerate start
             # (no carbon revenue to move): start from the same guess as the dynamic runs
             self.m.CTAX.set_value(CAP_PRICE_GUESS)
+        self.solver.keep_factorisation = self.keep_factorisation
         info = self.solver.solve(where=where)
         return Solution(self, info, float(pyo.value(self.m.CTAX)))

@@ -173,6 +173,7 @@ class DynamicRun:
         closure = scenario.baseline_closure if self.is_base else scenario.policy_closure
         self.model = reused_model(self.cal, closure) if reuse else Model(self.cal, closure)
         self.m = self.model.m
+        self.model.keep_factorisation = True    # a year starts from last year's factorisation, which the state carries
         if self.m.WADJ.value != float(self.params["wage_adjustment"]):
             self.m.WADJ.value = float(self.params["wage_adjustment"])
             self.model.solver.invalidate()                  # parameters are compiled into the NLP
@@ -434,9 +435,11 @@ class DynamicRun:
                      {"units": "index, 2017 = 1", "long_name": "rate of return per unit of real investment (rental / investment price x capacity per yuan)"})
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
         self._charge = self._charge_next
+        lu = self.model.solver.factorisation_state() or {}
         return ds, YearState(year, x, k_next, wdev, self._charge_next.copy(), self._expect.copy(),
                              self._pred_prev.copy() if self._pred_prev is not None else np.zeros(0),
-                             self.old.k_used.copy())
+                             self.old.k_used.copy(), **({"lu_free": lu["free"], "lu_mask": lu["mask"],
+                                                         "lu_x": np.vstack([lu["x_pivot"], lu["x_values"]])} if lu else {}))
 
     def next_capital(self, year: int, k: np.ndarray) -> np.ndarray:
         """Installed capital index for ``year + 1``.
@@ -635,6 +638,7 @@ class DynamicRun:
             rec.add_dataset(history)
         k = np.ones(len(self.sectors))
         wdev = 0.0
+        self.model.solver.restore_factorisation(state.factorisation() if state is not None else None)
         if state is not None:
             set_x(self._vars, state.x)
             self.x_prev = state.x.copy()
@@ -675,6 +679,7 @@ class DynamicRun:
                     self.x_prev = self.base_x[year]
                     set_x(self._vars, self.base_x[year])
                     self.model.solver.note_fixed()          # the first policy year continues from here
+                self.model.solver.restore_factorisation(None)   # ... and factorises afresh
             else:
                 ds, st = self.solve_year(year, k, wdev)
             k, wdev = st.k_next, st.wdev

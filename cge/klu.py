@@ -94,6 +94,7 @@ class KLU:
             raise ValueError("KLU: the analysis failed (structurally singular)")
         self._num = None
         self._rcond = 0.0
+        self.refreshed = True        # whether the last factorisation chose its pivots afresh
 
     def factor(self, data, reuse: bool = False) -> bool:
         """Factorise with these values (in the order of ``rows``, ``cols``); False when singular."""
@@ -102,7 +103,9 @@ class KLU:
         if reuse and self._num is not None:
             if lib.klu_l_refactor(self._Ap, self._Ai, ax, self._sym, self._num, c) and lib.klu_l_rcond(self._sym, self._num, c) \
                     and np.isfinite(self._c.rcond) and self._c.rcond >= self.REUSE_RCOND * self._rcond:
+                self.refreshed = False
                 return True
+        self.refreshed = True
         self._free_numeric()
         self._num = lib.klu_l_factor(self._Ap, self._Ai, ax, self._sym, c)
         if not self._num:

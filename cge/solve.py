@@ -106,7 +106,8 @@ SQUARE_OPTIONS = {"mumps_scaling": 0}
 # a square system is first solved by Newton's method on the equations (sparse LU of the Jacobian
 # of the free variables, the step cut to stay 1 % inside the bounds as IPOPT's fraction to the
 # boundary, and halved while it does not reduce the worst residual; the factorisation is reused for
-# later steps of the same solve while each at least halves the worst residual); IPOPT, with its fallbacks,
+# later steps, and by the next solve with keep_factorisation, while each step at least halves the
+# worst residual); IPOPT, with its fallbacks,
 # takes over when Newton fails.  IPOPT on a square system with a constant objective takes the same
 # primal step (the Jacobian block decides it) but spends its extra iterations driving the barrier
 # parameter down; Newton, once the worst residual is below NEWTON_TOL, keeps stepping while a step
@@ -146,6 +147,7 @@ class SparseLU:
         self.n = n
         self.backend = backend or LU_BACKEND
         self._rc = (rows, cols)
+        self.points = None           # (primal values at the pivot order's factorisation, at the values'), set by the solver
         order = np.lexsort((rows, cols))                             # compressed-column order
         r, c = np.asarray(rows)[order], np.asarray(cols)[order]
         if ((np.diff(r) == 0) & (np.diff(c) == 0)).any():           # repeated entries: SuperLU
@@ -189,6 +191,11 @@ class SparseLU:
         except (RuntimeError, ArithmeticError, ValueError):
             return False
         return True
+
+    @property
+    def refreshed(self) -> bool:
+        """Whether the last factorisation chose its pivots afresh (not a KLU refactorisation)."""
+        return self._klu.refreshed if self.backend == "klu" else True
 
     def solve(self, b, refine: bool = REFINE):
         """x with J x = b (KLU: with one step of iterative refinement if ``refine``)."""
@@ -281,6 +288,15 @@ class InMemorySolver:
     Mutable parameters are compiled into the NLP: call :meth:`invalidate` after changing one.
     """
 
+    keep_factorisation = False
+    """A solve starts from the last solve's LU factorisation (Newton's chord matrix) when the free
+    variables are the same, as it starts from the last solution, and refactorises, with that
+    factorisation's pivot order, at its first step that does not halve the worst residual (147
+    sectors: a static re-solve in 36 instead of 50 ms; ``benchmarks/issue18.csv``, section
+    ``scaling``).  Off, each solve factorises at its own start.  :class:`cge.Model` turns it on; the
+    dynamic runs carry the factorisation in their state (:meth:`factorisation_state`,
+    :meth:`restore_factorisation`), so that a resumed run takes exactly the same path."""
+
     def __init__(self, m: pyo.ConcreteModel, options: dict | None = None) -> None:
         self.m = m
         self.options = {**IPOPT_OPTIONS, **(options or {})}
@@ -326,6 +342,7 @@ class InMemorySolver:
             point_pyomo_at_asl()
             self._nlp = PyomoNLP(self.m)
             self._jac_key = self._lu = None              # Newton's Jacobian structure and factorisation
+            self._lu_cache = {}                          # (keyed by the NLP's id, which a new NLP may take over)
         finally:
             for v, lb, ub in saved:
                 v.setlb(lb)
@@ -551,7 +568,7 @@ class InMemorySolver:
             nlp.set_primals(xx)
             try:                                         # later factorisations of this solve keep the first's pivot order
                 ok = self._factor_nonzeros(nlp.evaluate_jacobian().data[self._jac_keep], free.size,
-                                           reuse=self._lu if counts[1] else None)
+                                           reuse=self._lu if counts[1] or kept else None)
             except (PyNumeroEvaluationError, ArithmeticError, ValueError):
                 ok = False
             self._lu = self._sparse_lu if ok else None   # singular Jacobian: IPOPT takes over
@@ -565,8 +582,10 @@ class InMemorySolver:
         if g is None or g.size != free.size:
             return None
         r = worst(g)
-        self._lu = None                                  # each solve factorises at its own start: results do not
-        fresh = False                                    # depend on earlier solves (resume, --jobs); fresh: LU at x
+        if not (self.keep_factorisation and self._lu is not None and self._lu is self._sparse_lu):
+            self._lu = None                              # factorise at this solve's start (see keep_factorisation)
+        kept = self._lu is not None
+        fresh = False                                    # fresh: LU at x
         limit = min(NEWTON_MAX_ITER, int(self.options.get("max_iter", NEWTON_MAX_ITER)))
         best = [(0, r)]                                  # (evaluations, worst residual) at each tenfold gain
         while counts[0] < limit and r > 0.0:
@@ -643,7 +662,7 @@ class InMemorySolver:
         pos[free] = np.arange(free.size)
         col = pos[jac.col]
         keep = col >= 0
-        self._jac_key, self._jac_keep, self._lu = key, keep, None
+        self._jac_key, self._jac_keep, self._lu, self._free_idx = key, keep, None, free.copy()
         self._jac_rc, self._lu_mask = (jac.row[keep], col[keep]), None
 
     def _switched_entries(self):
@@ -665,8 +684,13 @@ class InMemorySolver:
         costs fill (at 147 sectors KLU took 82 instead of 13 ms).  The pattern depends only on the
         switches (other zeros stay in: a pattern that moved with every iterate would need a symbolic
         analysis each time); one LU structure per pattern is kept."""
+        return self._factor_pattern((data != 0.0) | ~self._switched_entries(), data, n, reuse)
+
+    def _factor_pattern(self, nz, data, n: int, reuse=None) -> bool:
+        """Factorise the entries ``nz`` of the free Jacobian (values ``data``); the LU object keeps
+        where its pivot order and its values were computed (``points``: the NLP's primal values then),
+        which :meth:`factorisation_state` hands on."""
         import numpy as np
-        nz = (data != 0.0) | ~self._switched_entries()
         if self._lu_mask is None or not np.array_equal(nz, self._lu_mask):
             key = np.packbits(nz).tobytes()
             cache = self.__dict__.setdefault("_lu_cache", {})
@@ -677,7 +701,50 @@ class InMemorySolver:
                 rows, cols = self._jac_rc
                 cache[ck] = SparseLU(rows[nz], cols[nz], n)
             self._lu_mask, self._sparse_lu = nz, cache[ck]
-        return self._sparse_lu.factor(data[nz], reuse=self._sparse_lu is reuse)
+        lu = self._sparse_lu
+        ok = lu.factor(data[nz], reuse=lu is reuse)
+        x = self._nlp.get_primals().copy()
+        lu.points = (x, x) if lu.refreshed or lu.points is None else (lu.points[0], x)
+        return ok
+
+    def factorisation_state(self) -> dict | None:
+        """What the next solve's first step would use (with ``keep_factorisation``): the free
+        variables, the Jacobian entries factorised and the primal values at which the pivot order
+        and the values were computed; None when it would factorise afresh."""
+        lu = self._lu
+        if lu is None or lu is not self._sparse_lu or lu.points is None or self._nlp is None:
+            return None
+        return {"free": self._free_idx.copy(), "mask": self._lu_mask.copy(),
+                "x_pivot": lu.points[0].copy(), "x_values": lu.points[1].copy()}
+
+    def restore_factorisation(self, state: dict | None) -> None:
+        """Recompute the factorisation of :meth:`factorisation_state` (the same pivots and values,
+        bit for bit: a resumed run takes the same path); None forgets the last factorisation."""
+        import numpy as np
+        self._lu = None
+        if state is None:
+            return
+        if self._nlp is None:
+            self._compile()
+        nlp, free = self._nlp, np.asarray(state["free"], dtype=np.int64)
+        if free.size == 0 or free.max() >= nlp.n_primals():
+            return
+        self._free_structure(free)
+        mask = np.asarray(state["mask"], dtype=bool)
+        if mask.size != self._jac_keep.sum():
+            return
+        saved = nlp.get_primals().copy()
+        try:
+            ok = False
+            for k, x in enumerate((state["x_pivot"], state["x_values"])):
+                if k and np.array_equal(x, state["x_pivot"]):
+                    break
+                nlp.set_primals(np.asarray(x, dtype=float))
+                ok = self._factor_pattern(mask, nlp.evaluate_jacobian().data[self._jac_keep], free.size,
+                                          reuse=self._sparse_lu if k else None)
+            self._lu = self._sparse_lu if ok else None
+        finally:
+            nlp.set_primals(saved)
 
     def _attempt(self, x0, options: dict, where: str):
         """One IPOPT run from ``x0``: (x, status, message, iterations, seconds)."""

@@ -44,6 +44,15 @@ class YearState:
     expect: np.ndarray = field(default_factory=lambda: np.zeros(0))        # forecast of next year's return ratio to baseline at the capacity chosen, by generation technology
     x_pred: np.ndarray = field(default_factory=lambda: np.zeros(0))        # the predicted start of ``year`` (warm-start extrapolation)
     k_now: np.ndarray = field(default_factory=lambda: np.zeros(0))         # installed capital index of ``year`` (next year's old capital)
+    lu_free: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))   # Newton's carried LU factorisation
+    lu_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))       # (InMemorySolver.factorisation_state):
+    lu_x: np.ndarray = field(default_factory=lambda: np.zeros((2, 0)))                 # free variables, entries, points
+
+    def factorisation(self) -> dict | None:
+        """The carried factorisation in the form of ``InMemorySolver.factorisation_state``; None when there is none."""
+        if np.asarray(self.lu_free).size == 0:
+            return None
+        return {"free": self.lu_free, "mask": self.lu_mask, "x_pivot": self.lu_x[0], "x_values": self.lu_x[1]}
 
 
 @dataclass

@@ -144,8 +144,10 @@ def test_newton_with_klu_or_superlu_reaches_ipopts_solution(cal, monkeypatch):
 def test_newton_homotopy_escalates_before_ipopt(cal, monkeypatch):
     """0 -> 500 yuan/t in one static solve: Newton alone and in two steps of the price fail, eight steps
     succeed, so IPOPT is not needed; the solution is IPOPT's (rtol 1e-8), whose failed attempts (a
-    homotopy) leave the fixed variables at their values, not at an intermediate step's."""
+    homotopy) leave the fixed variables at their values, not at an intermediate step's.  Each solve
+    factorises afresh (a kept factorisation changes which steps Newton needs)."""
     model = cge.Model(cal)
+    model.keep_factorisation = False
     model.solve(0.0)
     newton, how = _solution(model, 500.0)
     assert how.startswith("Newton"), how
@@ -196,13 +198,14 @@ def test_klu_refactorisation_keeps_the_pivot_order_and_solves_the_new_matrix():
     data = A.data * (1 + 0.2 * rng.uniform(-1, 1, size=A.data.size))     # same pattern, new values
     rcond = lu._rcond
     assert lu.factor(data, reuse=True) and lu._rcond == rcond  # refactorised: no new pivoting
+    assert not lu.refreshed
     M = type(A)((data, (A.row, A.col)), shape=(n, n)).tocsr()
     x = lu.solve(b)
     assert np.max(np.abs(M @ x - b)) < 1e-10 * np.max(np.abs(b))
     diag = A.row == A.col
     weak = data.copy()
     weak[diag] *= 1e-6                                       # the old pivots become tiny: a fresh factorisation
-    assert lu.factor(weak, reuse=True) and lu._rcond != rcond
+    assert lu.factor(weak, reuse=True) and lu._rcond != rcond and lu.refreshed
     W = type(A)((weak, (A.row, A.col)), shape=(n, n)).tocsr()
     x = lu.solve(b)
     assert np.max(np.abs(W @ x - b)) < 1e-8 * np.max(np.abs(b)) * np.max(np.abs(x))
@@ -210,3 +213,31 @@ def test_klu_refactorisation_keeps_the_pivot_order_and_solves_the_new_matrix():
     zero[A.row == 5] = 0.0                                   # singular: refused with or without reuse
     assert not lu.factor(zero, reuse=True) or not np.all(np.isfinite(lu.solve(b)))
     assert not lu.factor(zero)
+
+
+def test_kept_factorisation_saves_factorisations_and_is_restored_bit_for_bit(cal):
+    """Static re-solves keep Newton's last factorisation (fewer factorisations, the same solutions to
+    1e-9); the state a dynamic year hands on recomputes that factorisation exactly in a new model."""
+    prices = (25.0, 50.0, 75.0, 100.0, 125.0)
+    runs = {}
+    for keep in (False, True):
+        model = cge.Model(cal)
+        model.keep_factorisation = keep
+        model.solve(0.0)
+        model.solver.factorizations = 0
+        sols = []
+        for p in prices:
+            model.solve(p)
+            sols.append(np.array([v.value for v in model.solver._vars]))
+        runs[keep] = (model, model.solver.factorizations, np.array(sols))
+    (_, f_fresh, x_fresh), (model, f_kept, x_kept) = runs[False], runs[True]
+    assert f_kept < f_fresh, (f_kept, f_fresh)
+    np.testing.assert_allclose(x_kept, x_fresh, rtol=1e-9, atol=1e-10)
+    st = model.solver.factorisation_state()
+    assert st is not None
+    b = np.random.default_rng(3).normal(size=st["free"].size)
+    other = cge.Model(cal)
+    other.solver.restore_factorisation(st)
+    assert np.array_equal(other.solver._lu.solve(b), model.solver._lu.solve(b))
+    other.solver.restore_factorisation(None)
+    assert other.solver.factorisation_state() is None
