@@ -176,6 +176,8 @@ def split_run(scenario: str, end: int, variant: dict, base=None, bx=None):
         else:
             solve._unscaled = lambda cls: timer.wrap(orig_unscaled(cls))
         run = DynamicRun(load_scenario(scenario), baseline=base, baseline_x=bx)
+        if variant.get("fresh_factorisation"):
+            run.model.keep_factorisation = False
         bxs: dict = {}
         t0 = time.perf_counter()
         ds = run.run(range(2017, end + 1), on_year=lambda r, st: bxs.__setitem__(st.year, st.x))
@@ -201,6 +203,7 @@ VARIANTS = {   # name -> what is switched off (the rows that justify each option
     "IPOPT only": {"no_newton": True},                     # Newton's method off: every solve by IPOPT
     "no Newton homotopy": {"newton_homotopy": ()},           # a failed Newton solve goes straight to IPOPT
     "no extrapolated start": {"no_extrapolation": True},
+    "factorised afresh each year": {"fresh_factorisation": True},   # keep_factorisation off
     # IPOPT's options, measured where IPOPT solves every year
     "IPOPT only: exact Hessian": {"no_newton": True, "exact_hessian": True},
     "IPOPT only: MUMPS scaling on": {"no_newton": True, "drop": ("mumps_scaling",)},
