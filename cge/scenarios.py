@@ -304,6 +304,12 @@ def _name_problems(sc: Scenario, sectors: list[str] | None) -> list[str]:
             known = sorted(q.stem for q in CLOSURE_DIR.glob("*.toml"))
             out.append(f"field {field}: unknown closure {name!r} (known: {known})")
             return out
+    if sc.kind == "baseline" and sc.closure_from:      # a closure switch may move bounds, not equations
+        first = load_closure(sc.baseline_closure).structure()
+        for y, c in sc.closure_from.items():
+            if load_closure(c).structure() != first:
+                out.append(f"field closure_from.{y}: closure {c!r} has other equations ([options]) than "
+                           f"{sc.baseline_closure!r}; a run keeps the equations of its first closure")
     from .model.closure import ALWAYS_FIXED
     closures = ({sc.baseline_closure, *sc.closure_from.values()} if sc.kind == "baseline" else {sc.policy_closure})
     for k, s in enumerate(sc.shocks):

@@ -78,6 +78,9 @@ def test_baseline_closure_from_names_an_existing_closure(tmp_path):
     p.write_text((SCENARIO_DIR / "baseline.toml").read_text().replace('"baseline_pledge"', '"nosuch"'))
     with pytest.raises(InputError, match=r"field closure_from\.2051: unknown closure 'nosuch'"):
         load_scenario(p)
+    p.write_text((SCENARIO_DIR / "baseline.toml").read_text().replace('"baseline_pledge"', '"gov_share"'))
+    with pytest.raises(InputError, match=r"field closure_from\.2051: closure 'gov_share' has other equations"):
+        load_scenario(p)                         # a run keeps its model: a switch moves bounds only
 
 
 def test_bad_scenario_fails_before_any_solve(tmp_path, monkeypatch):
