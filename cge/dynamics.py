@@ -435,11 +435,10 @@ class DynamicRun:
                      {"units": "index, 2017 = 1", "long_name": "rate of return per unit of real investment (rental / investment price x capacity per yuan)"})
         wdev = 0.0 if self.is_base else float(pyo.value(self.m.W / self.m.PNUM) / pyo.value(self.m.WBASE) - 1)
         self._charge = self._charge_next
-        lu = self.model.solver.factorisation_state() or {}
         return ds, YearState(year, x, k_next, wdev, self._charge_next.copy(), self._expect.copy(),
                              self._pred_prev.copy() if self._pred_prev is not None else np.zeros(0),
-                             self.old.k_used.copy(), **({"lu_free": lu["free"], "lu_mask": lu["mask"],
-                                                         "lu_x": np.vstack([lu["x_pivot"], lu["x_values"]])} if lu else {}))
+                             self.old.k_used.copy(),
+                             **YearState.factorisation_fields(self.model.solver.factorisation_state()))
 
     def next_capital(self, year: int, k: np.ndarray) -> np.ndarray:
         """Installed capital index for ``year + 1``.

@@ -54,6 +54,13 @@ class YearState:
             return None
         return {"free": self.lu_free, "mask": self.lu_mask, "x_pivot": self.lu_x[0], "x_values": self.lu_x[1]}
 
+    @staticmethod
+    def factorisation_fields(lu: dict | None) -> dict:
+        """The fields holding ``lu`` (``InMemorySolver.factorisation_state``; none when None)."""
+        if not lu:
+            return {}
+        return {"lu_free": lu["free"], "lu_mask": lu["mask"], "lu_x": np.vstack([lu["x_pivot"], lu["x_values"]])}
+
 
 @dataclass
 class Capital:
