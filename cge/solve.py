@@ -693,7 +693,7 @@ class InMemorySolver:
         import numpy as np
         if self._lu_mask is None or not np.array_equal(nz, self._lu_mask):
             key = np.packbits(nz).tobytes()
-            cache = self.__dict__.setdefault("_lu_cache", {})
+            cache = self._lu_cache                        # (emptied at each compile)
             ck = (self._jac_key, key, LU_BACKEND)
             if ck not in cache:
                 if len(cache) > 16:
@@ -733,12 +733,13 @@ class InMemorySolver:
         mask = np.asarray(state["mask"], dtype=bool)
         if mask.size != self._jac_keep.sum():
             return
+        points = [state["x_pivot"]]                     # the pivot order's factorisation, then (when it was
+        if not np.array_equal(state["x_values"], state["x_pivot"]):   # refactorised) the values'
+            points.append(state["x_values"])
         saved = nlp.get_primals().copy()
         try:
             ok = False
-            for k, x in enumerate((state["x_pivot"], state["x_values"])):
-                if k and np.array_equal(x, state["x_pivot"]):
-                    break
+            for k, x in enumerate(points):
                 nlp.set_primals(np.asarray(x, dtype=float))
                 ok = self._factor_pattern(mask, nlp.evaluate_jacobian().data[self._jac_keep], free.size,
                                           reuse=self._sparse_lu if k else None)
