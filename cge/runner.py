@@ -281,6 +281,12 @@ def _die_with_parent(parent: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+    watch_parent(parent)
+
+
+def watch_parent(parent: int, every: float = 0.5) -> None:
+    """End this process (``os._exit(1)``) within ``every`` seconds of ``parent`` ending: a daemon
+    thread polls ``os.getppid()``, which changes when the parent dies and the process is re-parented."""
     if os.getppid() != parent:
         os._exit(1)
 
@@ -288,7 +294,7 @@ def _die_with_parent(parent: int) -> None:
         while True:
             if os.getppid() != parent:
                 os._exit(1)
-            time.sleep(0.5)
+            time.sleep(every)
     threading.Thread(target=watch, daemon=True, name="cge-parent-watch").start()
 
 

@@ -382,10 +382,43 @@ def _client(workers: int, scheduler: str | None):
     import dask
     import multiprocessing as mp
     method = LOCAL_WORKER_START if LOCAL_WORKER_START in mp.get_all_start_methods() else "spawn"
-    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=LOOPBACK,
-                               dashboard_address=f"{LOOPBACK}:0", silence_logs=logging.ERROR)
+    if method == "fork":
+        _forked_workers_watch(os.getpid())
+    try:
+        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=LOOPBACK,
+                                   dashboard_address=f"{LOOPBACK}:0", silence_logs=logging.ERROR)
+    except BaseException:
+        _forked_workers_watch(None)
+        raise
     return Client(cluster), cluster
+
+
+# Dask ends a worker whose parent dies through a pipe whose write end only the parent should hold.
+# Forked workers inherit each other's write ends when their nannies create both pipes before either
+# forks; then a SIGKILLed `cge sweep` leaves both workers running, each holding the other's pipe.
+# So a worker forked by this process also polls its parent (runner.watch_parent).
+_WATCHED_PARENT: int | None = None     # the pid whose forked children watch it; None: no watch
+_FORK_HOOK = False                      # os.register_at_fork cannot be undone: register once
+
+
+def _forked_workers_watch(parent: int | None) -> None:
+    """Make every child this process forks from now on end when ``parent`` (this process) ends;
+    None: stop (after the local cluster closed)."""
+    global _WATCHED_PARENT, _FORK_HOOK
+    _WATCHED_PARENT = parent
+    if parent is not None and not _FORK_HOOK:
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _FORK_HOOK = True
+
+
+def _after_fork_in_child() -> None:
+    """In a freshly forked child: watch the parent if it asked for that (not the child's own children)."""
+    global _WATCHED_PARENT
+    parent, _WATCHED_PARENT = _WATCHED_PARENT, None
+    if parent is not None and parent == os.getppid():
+        from .runner import watch_parent
+        watch_parent(parent)
 
 
 def sweep(spec: SweepSpec | str | Path, out: str | Path | None = None, workers: int = 2,
@@ -427,6 +460,7 @@ def _sweep_locked(spec: SweepSpec, out: Path, workers: int, scheduler: str | Non
             client.close()
         if cluster is not None:
             cluster.close()
+            _forked_workers_watch(None)
     ds = combine(out, pts, spec)
     write_netcdf(ds, out / "sweep.nc")
     return ds

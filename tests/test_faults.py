@@ -402,8 +402,53 @@ def test_killed_sweep_leaves_no_dask_workers(tmp_path):
     kids += [g for k in kids for g in _children(k)]
     proc.kill()
     proc.wait()
-    assert len(kids) >= 2
-    assert _gone_within(kids, 10), [k for k in kids if _alive(k)]
+    try:
+        assert len(kids) >= 2
+        assert _gone_within(kids, 10), [k for k in kids if _alive(k)]
+    finally:
+        for k in kids:
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
+
+
+FORKED_PAIR = """
+import multiprocessing as mp, os, sys, time
+from cge import sweep
+if sys.argv[1] == "watch":
+    sweep._forked_workers_watch(os.getpid())
+def child(alive, keep):
+    keep.close()
+    try:
+        alive.recv()               # Dask's rule: end when the parent's write end closes
+    except EOFError:
+        os._exit(1)
+ctx = mp.get_context("fork")
+pipes = [ctx.Pipe(duplex=False) for _ in range(2)]       # both pipes exist before either fork
+procs = [ctx.Process(target=child, args=p) for p in pipes]
+for p in procs:
+    p.start()
+print(" ".join(str(p.pid) for p in procs), flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("watch", [True, False])
+def test_forked_sweep_workers_end_with_their_parent(watch, tmp_path):
+    """Forked workers that hold each other's keep-alive pipe (Dask's nannies, created together) still end
+    within seconds of a SIGKILL of their parent, because they poll it; without the watch they live on."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    proc = subprocess.Popen([sys.executable, "-c", FORKED_PAIR, "watch" if watch else "none"], env=ENV,
+                            stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    kids = [int(k) for k in proc.stdout.readline().split()]
+    proc.kill()
+    proc.wait()
+    try:
+        assert len(kids) == 2 and _gone_within(kids, 3) is watch, [k for k in kids if _alive(k)]
+    finally:
+        for k in kids:
+            if _alive(k):
+                os.kill(k, signal.SIGKILL)
 
 
 @pytest.mark.slow
