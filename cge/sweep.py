@@ -459,8 +459,10 @@ def _sweep_locked(spec: SweepSpec, out: Path, workers: int, scheduler: str | Non
         if client is not None:
             client.close()
         if cluster is not None:
-            cluster.close()
-            _forked_workers_watch(None)
+            try:
+                cluster.close()
+            finally:
+                _forked_workers_watch(None)
     ds = combine(out, pts, spec)
     write_netcdf(ds, out / "sweep.nc")
     return ds
