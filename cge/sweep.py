@@ -397,7 +397,8 @@ def _client(workers: int, scheduler: str | None):
 # Dask ends a worker whose parent dies through a pipe whose write end only the parent should hold.
 # Forked workers inherit each other's write ends when their nannies create both pipes before either
 # forks; then a SIGKILLed `cge sweep` leaves both workers running, each holding the other's pipe.
-# So a worker forked by this process also polls its parent (runner.watch_parent).
+# So a worker forked by this process also polls its parent (runner.watch_parent; not PR_SET_PDEATHSIG,
+# which follows the forking thread, here a helper thread of Dask's AsyncProcess, not the process).
 _WATCHED_PARENT: int | None = None     # the pid whose forked children watch it; None: no watch
 _FORK_HOOK = False                      # os.register_at_fork cannot be undone: register once
 

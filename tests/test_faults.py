@@ -315,6 +315,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _kill_alive(pids: list[int]) -> None:
+    """SIGKILL those of ``pids`` still alive (a failed test leaves no orphans running)."""
+    for p in pids:
+        if _alive(p):
+            os.kill(p, signal.SIGKILL)
+
+
 @pytest.fixture(scope="module")
 def base_2060(tmp_path_factory) -> Path:
     """A folder holding the shipped baseline solved to 2060 (policy runs then start at once)."""
@@ -406,9 +413,7 @@ def test_killed_sweep_leaves_no_dask_workers(tmp_path):
         assert len(kids) >= 2
         assert _gone_within(kids, 10), [k for k in kids if _alive(k)]
     finally:
-        for k in kids:
-            if _alive(k):
-                os.kill(k, signal.SIGKILL)
+        _kill_alive(kids)
 
 
 FORKED_PAIR = """
@@ -446,9 +451,7 @@ def test_forked_sweep_workers_end_with_their_parent(watch, tmp_path):
     try:
         assert len(kids) == 2 and _gone_within(kids, 3) is watch, [k for k in kids if _alive(k)]
     finally:
-        for k in kids:
-            if _alive(k):
-                os.kill(k, signal.SIGKILL)
+        _kill_alive(kids)
 
 
 @pytest.mark.slow
